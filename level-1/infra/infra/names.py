@@ -1,0 +1,93 @@
+"""Every resource name, derived from one prefix.
+
+Pure Python (no CDK import) so the provisioning and query tools can share it.
+The defaults are the names the original README's commands use.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+DEFAULT_PREFIX = "attempt"
+
+# Keys of the stack's CloudFormation outputs; tools look resources up through them.
+OUTPUT_TABLE = "TableName"
+OUTPUT_RULE = "TopicRuleName"
+OUTPUT_REJECTED_RULE = "RejectedTopicRuleName"
+OUTPUT_REJECTED_QUEUE_URL = "RejectedQueueUrl"
+OUTPUT_DEVICE_POLICY = "DevicePolicyName"
+OUTPUT_ERROR_LOG_GROUP = "RuleErrorLogGroupName"
+OUTPUT_GLUE_DATABASE = "GlueDatabaseName"
+OUTPUT_CRAWLER = "CrawlerName"
+OUTPUT_WORKGROUP = "AthenaWorkGroupName"
+OUTPUT_RESULTS_BUCKET = "AthenaResultsBucketName"
+OUTPUT_SPILL_BUCKET = "AthenaSpillBucketName"
+OUTPUT_DATA_CATALOG = "AthenaDataCatalogName"
+OUTPUT_ENDPOINT_COMMAND = "IotEndpointCommand"
+
+
+@dataclass(frozen=True)
+class ResourceNames:
+    """Names of everything the level-1 stack creates, for one prefix."""
+
+    prefix: str = DEFAULT_PREFIX
+
+    @property
+    def stack(self) -> str:
+        return f"{self.prefix}-iot-monitoring-stack"
+
+    @property
+    def table(self) -> str:
+        return f"{self.prefix}-dynamodb-sensor-data"
+
+    @property
+    def topic_rule(self) -> str:
+        # IoT rule names allow only [a-zA-Z0-9_].
+        return f"{self.prefix}_iot_rule_sensor_data".replace("-", "_")
+
+    @property
+    def rejected_topic_rule(self) -> str:
+        return f"{self.topic_rule}_rejected"
+
+    @property
+    def rule_error_log_group(self) -> str:
+        return f"/aws/iot/rule/{self.prefix}-iot-rule-sensor-data/errors"
+
+    @property
+    def rejected_queue(self) -> str:
+        return f"{self.prefix}-sqs-sensor-data-rejected"
+
+    @property
+    def device_policy(self) -> str:
+        return f"{self.prefix}-iot-policy-device"
+
+    @property
+    def glue_database(self) -> str:
+        return f"{self.prefix}-glue-database-sensor"
+
+    @property
+    def crawler(self) -> str:
+        return f"{self.prefix}-glue-crawler-sensor-data"
+
+    @property
+    def crawled_table(self) -> str:
+        # The crawler turns '-' into '_' in the table names it writes.
+        return self.table.replace("-", "_")
+
+    @property
+    def workgroup(self) -> str:
+        return f"{self.prefix}-athena-workgroup-sensor"
+
+    @property
+    def data_catalog(self) -> str:
+        return f"{self.prefix}-athena-catalog-dynamodb"
+
+    def results_bucket(self, account: str, region: str) -> str:
+        return f"{self.prefix}-s3-athena-results-{account}-{region}"
+
+    def spill_bucket(self, account: str, region: str) -> str:
+        return f"{self.prefix}-s3-athena-spill-{account}-{region}"
+
+    @staticmethod
+    def device_topic(thing_name: str) -> str:
+        return f"device/{thing_name}/data"
