@@ -1,0 +1,152 @@
+"""Session fixture: the deployed stack the integration tests run against.
+
+By default it starts local AWS (MiniStack) on free 127.0.0.1 ports and deploys
+the stack into it with the real `cdk bootstrap` / `cdk deploy -c local=true`.
+With `--aws` it uses the stack already deployed in the account that the usual
+AWS credential chain selects; nothing is deployed or destroyed there.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+import uuid
+from pathlib import Path
+from typing import Any, Iterator
+
+import boto3
+import pytest
+
+from infra.names import ResourceNames
+from wio_tools import deploy
+
+from it_support import Target
+
+REAL_AWS_PORT = 8883
+
+
+def _amazon_root_ca(tmp: Path) -> Path:
+    from wio_tools.provision import amazon_root_ca1
+
+    path = tmp / "AmazonRootCA1.pem"
+    path.write_text(amazon_root_ca1())
+    return path
+
+
+def _real_aws_target(prefix: str, tmp: Path) -> Target:
+    names = ResourceNames(prefix)
+    region = (
+        os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or "ap-northeast-1"
+    )
+    session = boto3.Session(region_name=region)
+    if session.get_credentials() is None:
+        pytest.exit(
+            "--aws needs AWS credentials (aws configure / aws-vault exec ...)", returncode=2
+        )
+    cfn = session.client("cloudformation")
+    try:
+        stack = cfn.describe_stacks(StackName=names.stack)["Stacks"][0]
+    except cfn.exceptions.ClientError as exc:
+        pytest.exit(f"stack {names.stack} not found in {region}: deploy it first ({exc})", 2)
+    outputs = {o["OutputKey"]: o["OutputValue"] for o in stack.get("Outputs", [])}
+    endpoint = session.client("iot").describe_endpoint(endpointType="iot:Data-ATS")
+    return Target(
+        kind="aws",
+        names=names,
+        outputs=outputs,
+        env={"AWS_REGION": region},
+        region=region,
+        mqtt_host=endpoint["endpointAddress"],
+        mqtt_port=REAL_AWS_PORT,
+        ca_path=_amazon_root_ca(tmp),
+    )
+
+
+@pytest.fixture(scope="session")
+def target(request: pytest.FixtureRequest) -> Iterator[Target]:
+    prefix = request.config.getoption("--prefix")
+    with tempfile.TemporaryDirectory(prefix="wio-it-") as tmpdir:
+        tmp = Path(tmpdir)
+        if request.config.getoption("--aws"):
+            yield _real_aws_target(prefix, tmp)
+            return
+        from wio_tools.local_aws import LocalAws
+
+        with LocalAws.start(tmp / "local-aws" / "state.json") as local:
+            env = local.env()
+            outputs = deploy.deploy_local(env, prefix=prefix)
+            yield Target(
+                kind="local",
+                names=ResourceNames(prefix),
+                outputs=outputs,
+                env=env,
+                region=env["AWS_REGION"],
+                mqtt_host="127.0.0.1",
+                mqtt_port=local.mqtt_port,
+                ca_path=local.ca_path,
+                local=local,
+            )
+
+
+# --------------------------------------------------------------------------- devices
+
+
+@pytest.fixture(scope="session")
+def provision_target(target: Target) -> Any:
+    from wio_tools.provision import AwsTarget
+
+    if target.is_local:
+        return AwsTarget(
+            region=target.region,
+            endpoint_url=target.endpoint_url,
+            local_mqtt_port=target.mqtt_port,
+            local_ca_pem=target.ca_path.read_text(),
+        )
+    return AwsTarget(region=target.region)
+
+
+@pytest.fixture(scope="session")
+def certs_dir() -> Iterator[Path]:
+    with tempfile.TemporaryDirectory(prefix="wio-it-certs-") as tmp:
+        yield Path(tmp)
+
+
+@pytest.fixture(scope="session")
+def make_device(target: Target, provision_target: Any, certs_dir: Path) -> Iterator[Any]:
+    """Factory: provision a thing for this session; every one is deleted at the end."""
+    from wio_tools.provision import delete_thing, provision_thing
+
+    made: list[str] = []
+    run_id = uuid.uuid4().hex[:6]
+
+    def make(label: str) -> Any:
+        name = f"it-{run_id}-{label}"
+        creds = provision_thing(
+            name, target=provision_target, prefix=target.names.prefix, certs_dir=certs_dir
+        )
+        made.append(name)
+        return creds
+
+    yield make
+    for name in made:
+        delete_thing(name, target=provision_target, certs_dir=certs_dir)
+
+
+@pytest.fixture(scope="session")
+def connect(target: Target) -> Any:
+    """Factory: an MQTT/mTLS publisher for provisioned credentials."""
+    from mqtt_client import RawPublisher
+
+    def open_client(creds: Any, *, connect: bool = True) -> RawPublisher:
+        client = RawPublisher(
+            host=target.mqtt_host,
+            port=target.mqtt_port,
+            client_id=creds.thing_name,
+            ca_path=target.ca_path,
+            cert_path=creds.cert_path,
+            key_path=creds.key_path,
+            insecure_hostname=target.is_local,
+        )
+        return client.connect() if connect else client
+
+    return open_client

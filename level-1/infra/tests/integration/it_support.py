@@ -1,0 +1,93 @@
+"""Shared pieces of the integration tests: the target description and polling helpers."""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import boto3
+
+from infra.names import ResourceNames
+
+
+@dataclass
+class Target:
+    """Where the stack under test lives and how to reach it."""
+
+    kind: str  # "local" or "aws"
+    names: ResourceNames
+    outputs: dict[str, str]
+    env: dict[str, str]
+    region: str
+    mqtt_host: str
+    mqtt_port: int
+    ca_path: Path
+    local: Any = None  # wio_tools.local_aws.LocalAws when kind == "local"
+    _clients: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def is_local(self) -> bool:
+        return self.kind == "local"
+
+    @property
+    def endpoint_url(self) -> str | None:
+        return self.env.get("AWS_ENDPOINT_URL")
+
+    def client(self, service: str) -> Any:
+        if service not in self._clients:
+            session = boto3.Session(region_name=self.region)
+            self._clients[service] = session.client(
+                service, endpoint_url=self.endpoint_url  # type: ignore[call-overload]
+            )
+        return self._clients[service]
+
+
+def device_items(target: Target, device_id: str) -> list[dict[str, Any]]:
+    """Every stored item of one device, through a key Query (no Scan), as plain values."""
+    from boto3.dynamodb.types import TypeDeserializer
+
+    deserializer = TypeDeserializer()
+    ddb = target.client("dynamodb")
+    items: list[dict[str, Any]] = []
+    kwargs: dict[str, Any] = {
+        "TableName": target.names.table,
+        "KeyConditionExpression": "device_id = :d",
+        "ExpressionAttributeValues": {":d": {"S": device_id}},
+        "ConsistentRead": True,
+    }
+    while True:
+        page = ddb.query(**kwargs)
+        items += [{k: deserializer.deserialize(v) for k, v in it.items()} for it in page["Items"]]
+        if "LastEvaluatedKey" not in page:
+            return items
+        kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+
+
+def wait_for(predicate: Any, *, timeout: float, interval: float = 0.25) -> Any:
+    """Poll until predicate() is truthy; returns its last value."""
+    deadline = time.monotonic() + timeout
+    value = predicate()
+    while not value and time.monotonic() < deadline:
+        time.sleep(interval)
+        value = predicate()
+    return value
+
+
+def drain_rejected(target: Target, *, expect: int, timeout: float) -> list[dict[str, Any]]:
+    """Receive (and delete) messages from the dead-letter queue until `expect` have arrived."""
+    sqs = target.client("sqs")
+    url = (
+        target.outputs.get("RejectedQueueUrl")
+        or sqs.get_queue_url(QueueName=target.names.rejected_queue)["QueueUrl"]
+    )
+    got: list[dict[str, Any]] = []
+    deadline = time.monotonic() + timeout
+    while len(got) < expect and time.monotonic() < deadline:
+        page = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, WaitTimeSeconds=1)
+        for msg in page.get("Messages", []):
+            got.append(json.loads(msg["Body"]))
+            sqs.delete_message(QueueUrl=url, ReceiptHandle=msg["ReceiptHandle"])
+    return got

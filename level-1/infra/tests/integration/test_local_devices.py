@@ -1,0 +1,267 @@
+"""Devices against local AWS: provisioning → simulator → MQTT/mTLS → rule → DynamoDB.
+
+The module fixture starts its own MiniStack with ``LocalAws`` and builds the minimum of the
+stack by boto3 (`_deploy_minimal_stack`): the device policy, the table and the topic rule.
+To run against the real `cdk deploy` instead, replace that one function.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import threading
+import time
+from decimal import Decimal
+from pathlib import Path
+from typing import Any, Iterator
+
+import pytest
+
+from infra.names import ResourceNames
+from wio_simulator import DeviceSpec, FleetConfig, FleetResult, run_fleet
+from wio_tools.local_aws import LocalAws
+from wio_tools.provision import (
+    AwsTarget,
+    DeviceCredentials,
+    ProvisionError,
+    delete_fleet,
+    delete_thing,
+    provision_fleet,
+    provision_thing,
+)
+
+pytestmark = [pytest.mark.local, pytest.mark.slow]
+NAMES = ResourceNames("attempt")
+
+
+def _deploy_minimal_stack(aws: LocalAws) -> None:
+    """Policy + table + rule, as the stack defines them (replaceable by the cdk fixture)."""
+    iot = aws.client("iot")
+    ddb = aws.client("dynamodb")
+    policy = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Action": "iot:Connect",
+                "Resource": "arn:aws:iot:*:*:client/${iot:Connection.Thing.ThingName}",
+            },
+            {
+                "Effect": "Allow",
+                "Action": "iot:Publish",
+                "Resource": "arn:aws:iot:*:*:topic/device/${iot:Connection.Thing.ThingName}/data",
+            },
+        ],
+    }
+    iot.create_policy(policyName=NAMES.device_policy, policyDocument=json.dumps(policy))
+    ddb.create_table(
+        TableName=NAMES.table,
+        KeySchema=[
+            {"AttributeName": "device_id", "KeyType": "HASH"},
+            {"AttributeName": "timestamp", "KeyType": "RANGE"},
+        ],
+        AttributeDefinitions=[
+            {"AttributeName": "device_id", "AttributeType": "S"},
+            {"AttributeName": "timestamp", "AttributeType": "N"},
+        ],
+        BillingMode="PAY_PER_REQUEST",
+    )
+    iot.create_topic_rule(
+        ruleName=NAMES.topic_rule,
+        topicRulePayload={
+            "sql": "SELECT *, topic(2) AS device_id, timestamp() AS received_at "
+            "FROM 'device/+/data'",
+            "awsIotSqlVersion": "2016-03-23",
+            "ruleDisabled": False,
+            "actions": [
+                {
+                    "dynamoDBv2": {
+                        "roleArn": "arn:aws:iam::000000000000:role/iot-rule",
+                        "putItem": {"tableName": NAMES.table},
+                    }
+                }
+            ],
+        },
+    )
+
+
+@pytest.fixture(scope="module")
+def local_aws(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalAws]:
+    root = tmp_path_factory.mktemp("local-aws")
+    with LocalAws.start(root / "state.json") as aws:
+        _deploy_minimal_stack(aws)
+        yield aws
+    assert not aws.is_running()
+
+
+@pytest.fixture(scope="module")
+def target(local_aws: LocalAws) -> AwsTarget:
+    return AwsTarget(
+        region=local_aws.region,
+        endpoint_url=local_aws.endpoint_url,
+        local_mqtt_port=local_aws.mqtt_port,
+        local_ca_pem=local_aws.ca_pem(),
+    )
+
+
+@pytest.fixture(autouse=True)
+def _aws_env(local_aws: LocalAws, monkeypatch: pytest.MonkeyPatch) -> None:
+    for key, value in local_aws.env().items():
+        monkeypatch.setenv(key, value)
+
+
+@pytest.fixture
+def table(local_aws: LocalAws) -> Any:
+    return local_aws.resource("dynamodb").Table(NAMES.table)
+
+
+def _fleet_config(creds: list[DeviceCredentials], **kw: Any) -> FleetConfig:
+    first = creds[0]
+    opts: dict[str, Any] = dict(
+        interval=0.05, count=10, backoff_min=0.2, backoff_base=0.2, backoff_cap=2.0
+    )
+    opts.update(kw)
+    return FleetConfig(
+        host=first.mqtt_host,
+        port=first.mqtt_port,
+        ca_file=str(first.ca_path),
+        devices=[
+            DeviceSpec(c.thing_name, str(c.cert_path), str(c.key_path)) for c in creds
+        ],
+        **opts,
+    )
+
+
+def _stored(table: Any, device_id: str) -> dict[int, dict[str, Any]]:
+    items: list[dict[str, Any]] = []
+    kwargs: dict[str, Any] = {
+        "KeyConditionExpression": "device_id = :d",
+        "ExpressionAttributeValues": {":d": device_id},
+    }
+    while True:
+        page = table.query(**kwargs)
+        items.extend(page["Items"])
+        if "LastEvaluatedKey" not in page:
+            return {int(i["timestamp"]): i for i in items}
+        kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+
+
+def _assert_all_stored(table: Any, result: FleetResult, timeout: float = 10.0) -> None:
+    expected = result.by_key()
+    devices = {d for d, _ in expected}
+    deadline = time.monotonic() + timeout
+    while True:
+        stored = {
+            (d, ts): item for d in devices for ts, item in _stored(table, d).items()
+        }
+        if set(expected) <= set(stored) or time.monotonic() > deadline:
+            break
+        time.sleep(0.2)
+    missing = set(expected) - set(stored)
+    assert (
+        not missing
+    ), f"{len(missing)} acknowledged readings not stored, e.g. {sorted(missing)[:3]}"
+    for key, record in expected.items():
+        item = stored[key]
+        for field, value in record.values().items():
+            got = item[field]
+            want = Decimal(str(value)) if isinstance(value, (int, float)) else value
+            assert got == want, f"{key} {field}: stored {got!r}, sent {value!r}"
+        assert int(item["received_at"]) >= int(record.first_sent_ms) - 1000
+
+
+def test_single_thing_every_message_acked_and_stored(
+    target: AwsTarget, tmp_path: Path, table: Any
+) -> None:
+    creds = provision_thing("wio-it-01", target=target, certs_dir=tmp_path)
+    assert creds.local and creds.mqtt_host == "127.0.0.1" and creds.ca_path.is_file()
+    result = run_fleet(_fleet_config([creds], count=30, seed=11))
+    assert result.ok, result.summary_lines()
+    assert (result.sent, result.acknowledged, result.failed) == (30, 30, 0)
+    assert result.ack_p95_ms > 0
+    _assert_all_stored(table, result)
+    assert len(_stored(table, "wio-it-01")) == 30  # stored once each
+
+
+def test_fleet_each_device_own_certificate(
+    target: AwsTarget, tmp_path: Path, table: Any
+) -> None:
+    fleet = provision_fleet(
+        6, fleet_prefix="itfleet", target=target, certs_dir=tmp_path
+    )
+    assert len({c.certificate_id for c in fleet}) == 6
+    result = run_fleet(_fleet_config(fleet, count=8, interval=0.1, stagger=0.3))
+    assert result.ok and result.connects == 6, result.summary_lines()
+    _assert_all_stored(table, result)
+    assert delete_fleet("itfleet", target=target, certs_dir=tmp_path) == 6
+
+
+def test_provisioning_is_idempotent(target: AwsTarget, tmp_path: Path) -> None:
+    first = provision_thing("wio-it-idem", target=target, certs_dir=tmp_path)
+    second = provision_thing("wio-it-idem", target=target, certs_dir=tmp_path)
+    assert (
+        second.certificate_id == first.certificate_id and not second.created_certificate
+    )
+
+
+def test_missing_policy_says_stack_not_deployed(
+    target: AwsTarget, tmp_path: Path
+) -> None:
+    with pytest.raises(ProvisionError, match="stack not deployed"):
+        provision_thing("wio-x", target=target, prefix="nostack", certs_dir=tmp_path)
+
+
+def test_provision_round_trip_then_connection_refused(
+    local_aws: LocalAws, target: AwsTarget, tmp_path: Path, table: Any
+) -> None:
+    creds = provision_thing("wio-it-rt", target=target, certs_dir=tmp_path / "certs")
+    kept = tmp_path / "kept"
+    shutil.copytree(creds.directory, kept)
+    ok = run_fleet(_fleet_config([creds], count=3))
+    assert ok.ok
+    _assert_all_stored(table, ok)
+
+    assert delete_thing("wio-it-rt", target=target, certs_dir=tmp_path / "certs")
+    assert not creds.directory.exists()
+    refused = run_fleet(
+        FleetConfig(
+            host=creds.mqtt_host,
+            port=creds.mqtt_port,
+            ca_file=str(kept / creds.ca_path.name),
+            devices=[
+                DeviceSpec(
+                    "wio-it-rt",
+                    str(kept / creds.cert_path.name),
+                    str(kept / "private.pem.key"),
+                )
+            ],
+            count=1,
+            drain_timeout=3.0,
+            backoff_min=0.5,
+            backoff_base=0.5,
+        )
+    )
+    assert refused.connects == 0 and refused.connect_failures >= 1
+    assert refused.acknowledged == 0 and refused.failed == 1
+    assert "refusing client certificate" in local_aws.log_text()
+
+
+def test_emulator_restart_mid_run_resends_without_loss(
+    local_aws: LocalAws, target: AwsTarget, tmp_path: Path, table: Any
+) -> None:
+    fleet = provision_fleet(
+        3, fleet_prefix="itrestart", target=target, certs_dir=tmp_path
+    )
+    cfg = _fleet_config(fleet, count=40, interval=0.1, drain_timeout=60.0)
+    timer = threading.Timer(1.5, lambda: local_aws.restart(down_seconds=1.0))
+    timer.start()
+    try:
+        result = run_fleet(cfg)
+    finally:
+        timer.join()
+    assert local_aws.is_healthy()
+    assert result.ok, result.summary_lines()
+    assert result.disconnects >= 3 and result.connects >= 6
+    _assert_all_stored(table, result)
+    for creds in fleet:
+        assert len(_stored(table, creds.thing_name)) == 40  # no duplicates, none lost
