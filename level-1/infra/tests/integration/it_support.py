@@ -38,7 +38,11 @@ class Target:
 
     def client(self, service: str) -> Any:
         if service not in self._clients:
-            session = boto3.Session(region_name=self.region)
+            kwargs: dict[str, Any] = {"region_name": self.region}
+            if self.is_local:  # the emulator's dummy keys, not the user's real ones
+                kwargs["aws_access_key_id"] = self.env["AWS_ACCESS_KEY_ID"]
+                kwargs["aws_secret_access_key"] = self.env["AWS_SECRET_ACCESS_KEY"]
+            session = boto3.Session(**kwargs)
             self._clients[service] = session.client(
                 service, endpoint_url=self.endpoint_url  # type: ignore[call-overload]
             )

@@ -125,9 +125,7 @@ def _fleet_config(creds: list[DeviceCredentials], **kw: Any) -> FleetConfig:
         host=first.mqtt_host,
         port=first.mqtt_port,
         ca_file=str(first.ca_path),
-        devices=[
-            DeviceSpec(c.thing_name, str(c.cert_path), str(c.key_path)) for c in creds
-        ],
+        devices=[DeviceSpec(c.thing_name, str(c.cert_path), str(c.key_path)) for c in creds],
         **opts,
     )
 
@@ -151,9 +149,7 @@ def _assert_all_stored(table: Any, result: FleetResult, timeout: float = 10.0) -
     devices = {d for d, _ in expected}
     deadline = time.monotonic() + timeout
     while True:
-        stored = {
-            (d, ts): item for d in devices for ts, item in _stored(table, d).items()
-        }
+        stored = {(d, ts): item for d in devices for ts, item in _stored(table, d).items()}
         if set(expected) <= set(stored) or time.monotonic() > deadline:
             break
         time.sleep(0.2)
@@ -183,12 +179,8 @@ def test_single_thing_every_message_acked_and_stored(
     assert len(_stored(table, "wio-it-01")) == 30  # stored once each
 
 
-def test_fleet_each_device_own_certificate(
-    target: AwsTarget, tmp_path: Path, table: Any
-) -> None:
-    fleet = provision_fleet(
-        6, fleet_prefix="itfleet", target=target, certs_dir=tmp_path
-    )
+def test_fleet_each_device_own_certificate(target: AwsTarget, tmp_path: Path, table: Any) -> None:
+    fleet = provision_fleet(6, fleet_prefix="itfleet", target=target, certs_dir=tmp_path)
     assert len({c.certificate_id for c in fleet}) == 6
     result = run_fleet(_fleet_config(fleet, count=8, interval=0.1, stagger=0.3))
     assert result.ok and result.connects == 6, result.summary_lines()
@@ -199,14 +191,10 @@ def test_fleet_each_device_own_certificate(
 def test_provisioning_is_idempotent(target: AwsTarget, tmp_path: Path) -> None:
     first = provision_thing("wio-it-idem", target=target, certs_dir=tmp_path)
     second = provision_thing("wio-it-idem", target=target, certs_dir=tmp_path)
-    assert (
-        second.certificate_id == first.certificate_id and not second.created_certificate
-    )
+    assert second.certificate_id == first.certificate_id and not second.created_certificate
 
 
-def test_missing_policy_says_stack_not_deployed(
-    target: AwsTarget, tmp_path: Path
-) -> None:
+def test_missing_policy_says_stack_not_deployed(target: AwsTarget, tmp_path: Path) -> None:
     with pytest.raises(ProvisionError, match="stack not deployed"):
         provision_thing("wio-x", target=target, prefix="nostack", certs_dir=tmp_path)
 
@@ -249,9 +237,7 @@ def test_provision_round_trip_then_connection_refused(
 def test_emulator_restart_mid_run_resends_without_loss(
     local_aws: LocalAws, target: AwsTarget, tmp_path: Path, table: Any
 ) -> None:
-    fleet = provision_fleet(
-        3, fleet_prefix="itrestart", target=target, certs_dir=tmp_path
-    )
+    fleet = provision_fleet(3, fleet_prefix="itrestart", target=target, certs_dir=tmp_path)
     cfg = _fleet_config(fleet, count=40, interval=0.1, drain_timeout=60.0)
     timer = threading.Timer(1.5, lambda: local_aws.restart(down_seconds=1.0))
     timer.start()

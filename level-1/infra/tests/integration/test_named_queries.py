@@ -84,8 +84,13 @@ def dataset(target: Target, make_device: Any, connect: Any) -> dict[str, str]:
 
 
 def _run(target: Target, name: str) -> QueryResult:
-    backend = "local" if target.is_local else "athena"
-    return run_named(name, backend=backend, names=target.names, env=target.env)
+    if target.is_local:
+        return run_named(
+            name, backend="local", names=target.names, dynamodb_client=target.client("dynamodb")
+        )
+    return run_named(
+        name, backend="athena", names=target.names, athena_client=target.client("athena")
+    )
 
 
 def test_latest_readings_per_device(target: Target, dataset: dict[str, str]) -> None:
