@@ -88,8 +88,12 @@ def _simulate(certs_dir: Path, things: list[str], seconds: float) -> None:
 
 
 def _show(local: LocalAws, prefix: str, query: str) -> None:
-    env = local.env()
-    result = run_named(query, backend="local", names=ResourceNames(prefix), env=env)
+    result = run_named(
+        query,
+        backend="local",
+        names=ResourceNames(prefix),
+        dynamodb_client=local.client("dynamodb"),
+    )
     if result.notice:
         print(f"      ({result.notice})")
     print(render(result, "table"))

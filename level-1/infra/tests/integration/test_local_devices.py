@@ -1,19 +1,16 @@
 """Devices against local AWS: provisioning → simulator → MQTT/mTLS → rule → DynamoDB.
 
-The module fixture starts its own MiniStack with ``LocalAws`` and builds the minimum of the
-stack by boto3 (`_deploy_minimal_stack`): the device policy, the table and the topic rule.
-To run against the real `cdk deploy` instead, replace that one function.
+Uses the session's MiniStack and the stack that the real `cdk deploy` put there.
 """
 
 from __future__ import annotations
 
-import json
 import shutil
 import threading
 import time
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import pytest
 
@@ -34,80 +31,16 @@ pytestmark = [pytest.mark.local, pytest.mark.slow]
 NAMES = ResourceNames("attempt")
 
 
-def _deploy_minimal_stack(aws: LocalAws) -> None:
-    """Policy + table + rule, as the stack defines them (replaceable by the cdk fixture)."""
-    iot = aws.client("iot")
-    ddb = aws.client("dynamodb")
-    policy = {
-        "Version": "2012-10-17",
-        "Statement": [
-            {
-                "Effect": "Allow",
-                "Action": "iot:Connect",
-                "Resource": "arn:aws:iot:*:*:client/${iot:Connection.Thing.ThingName}",
-            },
-            {
-                "Effect": "Allow",
-                "Action": "iot:Publish",
-                "Resource": "arn:aws:iot:*:*:topic/device/${iot:Connection.Thing.ThingName}/data",
-            },
-        ],
-    }
-    iot.create_policy(policyName=NAMES.device_policy, policyDocument=json.dumps(policy))
-    ddb.create_table(
-        TableName=NAMES.table,
-        KeySchema=[
-            {"AttributeName": "device_id", "KeyType": "HASH"},
-            {"AttributeName": "timestamp", "KeyType": "RANGE"},
-        ],
-        AttributeDefinitions=[
-            {"AttributeName": "device_id", "AttributeType": "S"},
-            {"AttributeName": "timestamp", "AttributeType": "N"},
-        ],
-        BillingMode="PAY_PER_REQUEST",
-    )
-    iot.create_topic_rule(
-        ruleName=NAMES.topic_rule,
-        topicRulePayload={
-            "sql": "SELECT *, topic(2) AS device_id, timestamp() AS received_at "
-            "FROM 'device/+/data'",
-            "awsIotSqlVersion": "2016-03-23",
-            "ruleDisabled": False,
-            "actions": [
-                {
-                    "dynamoDBv2": {
-                        "roleArn": "arn:aws:iam::000000000000:role/iot-rule",
-                        "putItem": {"tableName": NAMES.table},
-                    }
-                }
-            ],
-        },
-    )
+@pytest.fixture(scope="module")
+def local_aws(target: Any) -> LocalAws:
+    """The session's MiniStack, with the stack deployed by the real `cdk deploy`."""
+    assert target.local is not None
+    return target.local
 
 
 @pytest.fixture(scope="module")
-def local_aws(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalAws]:
-    root = tmp_path_factory.mktemp("local-aws")
-    with LocalAws.start(root / "state.json") as aws:
-        _deploy_minimal_stack(aws)
-        yield aws
-    assert not aws.is_running()
-
-
-@pytest.fixture(scope="module")
-def target(local_aws: LocalAws) -> AwsTarget:
-    return AwsTarget(
-        region=local_aws.region,
-        endpoint_url=local_aws.endpoint_url,
-        local_mqtt_port=local_aws.mqtt_port,
-        local_ca_pem=local_aws.ca_pem(),
-    )
-
-
-@pytest.fixture(autouse=True)
-def _aws_env(local_aws: LocalAws, monkeypatch: pytest.MonkeyPatch) -> None:
-    for key, value in local_aws.env().items():
-        monkeypatch.setenv(key, value)
+def prov(provision_target: AwsTarget) -> AwsTarget:
+    return provision_target
 
 
 @pytest.fixture
@@ -167,9 +100,9 @@ def _assert_all_stored(table: Any, result: FleetResult, timeout: float = 10.0) -
 
 
 def test_single_thing_every_message_acked_and_stored(
-    target: AwsTarget, tmp_path: Path, table: Any
+    prov: AwsTarget, tmp_path: Path, table: Any
 ) -> None:
-    creds = provision_thing("wio-it-01", target=target, certs_dir=tmp_path)
+    creds = provision_thing("wio-it-01", target=prov, certs_dir=tmp_path)
     assert creds.local and creds.mqtt_host == "127.0.0.1" and creds.ca_path.is_file()
     result = run_fleet(_fleet_config([creds], count=30, seed=11))
     assert result.ok, result.summary_lines()
@@ -179,37 +112,37 @@ def test_single_thing_every_message_acked_and_stored(
     assert len(_stored(table, "wio-it-01")) == 30  # stored once each
 
 
-def test_fleet_each_device_own_certificate(target: AwsTarget, tmp_path: Path, table: Any) -> None:
-    fleet = provision_fleet(6, fleet_prefix="itfleet", target=target, certs_dir=tmp_path)
+def test_fleet_each_device_own_certificate(prov: AwsTarget, tmp_path: Path, table: Any) -> None:
+    fleet = provision_fleet(6, fleet_prefix="itfleet", target=prov, certs_dir=tmp_path)
     assert len({c.certificate_id for c in fleet}) == 6
     result = run_fleet(_fleet_config(fleet, count=8, interval=0.1, stagger=0.3))
     assert result.ok and result.connects == 6, result.summary_lines()
     _assert_all_stored(table, result)
-    assert delete_fleet("itfleet", target=target, certs_dir=tmp_path) == 6
+    assert delete_fleet("itfleet", target=prov, certs_dir=tmp_path) == 6
 
 
-def test_provisioning_is_idempotent(target: AwsTarget, tmp_path: Path) -> None:
-    first = provision_thing("wio-it-idem", target=target, certs_dir=tmp_path)
-    second = provision_thing("wio-it-idem", target=target, certs_dir=tmp_path)
+def test_provisioning_is_idempotent(prov: AwsTarget, tmp_path: Path) -> None:
+    first = provision_thing("wio-it-idem", target=prov, certs_dir=tmp_path)
+    second = provision_thing("wio-it-idem", target=prov, certs_dir=tmp_path)
     assert second.certificate_id == first.certificate_id and not second.created_certificate
 
 
-def test_missing_policy_says_stack_not_deployed(target: AwsTarget, tmp_path: Path) -> None:
+def test_missing_policy_says_stack_not_deployed(prov: AwsTarget, tmp_path: Path) -> None:
     with pytest.raises(ProvisionError, match="stack not deployed"):
-        provision_thing("wio-x", target=target, prefix="nostack", certs_dir=tmp_path)
+        provision_thing("wio-x", target=prov, prefix="nostack", certs_dir=tmp_path)
 
 
 def test_provision_round_trip_then_connection_refused(
-    local_aws: LocalAws, target: AwsTarget, tmp_path: Path, table: Any
+    local_aws: LocalAws, prov: AwsTarget, tmp_path: Path, table: Any
 ) -> None:
-    creds = provision_thing("wio-it-rt", target=target, certs_dir=tmp_path / "certs")
+    creds = provision_thing("wio-it-rt", target=prov, certs_dir=tmp_path / "certs")
     kept = tmp_path / "kept"
     shutil.copytree(creds.directory, kept)
     ok = run_fleet(_fleet_config([creds], count=3))
     assert ok.ok
     _assert_all_stored(table, ok)
 
-    assert delete_thing("wio-it-rt", target=target, certs_dir=tmp_path / "certs")
+    assert delete_thing("wio-it-rt", target=prov, certs_dir=tmp_path / "certs")
     assert not creds.directory.exists()
     refused = run_fleet(
         FleetConfig(
@@ -235,9 +168,9 @@ def test_provision_round_trip_then_connection_refused(
 
 
 def test_emulator_restart_mid_run_resends_without_loss(
-    local_aws: LocalAws, target: AwsTarget, tmp_path: Path, table: Any
+    local_aws: LocalAws, prov: AwsTarget, tmp_path: Path, table: Any
 ) -> None:
-    fleet = provision_fleet(3, fleet_prefix="itrestart", target=target, certs_dir=tmp_path)
+    fleet = provision_fleet(3, fleet_prefix="itrestart", target=prov, certs_dir=tmp_path)
     cfg = _fleet_config(fleet, count=40, interval=0.1, drain_timeout=60.0)
     timer = threading.Timer(1.5, lambda: local_aws.restart(down_seconds=1.0))
     timer.start()
