@@ -94,9 +94,7 @@ def _port_is_free(port: int) -> bool:
 
 def _http_get(url: str, timeout: float = 2.0) -> tuple[int, bytes]:
     try:
-        with urllib.request.urlopen(
-            url, timeout=timeout
-        ) as resp:  # noqa: S310 (loopback only)
+        with urllib.request.urlopen(url, timeout=timeout) as resp:  # noqa: S310 (loopback only)
             return int(resp.status), resp.read()
     except urllib.error.HTTPError as e:
         return int(e.code), e.read()
@@ -142,9 +140,7 @@ def _pid_is_ministack(pid: int) -> bool:
             return False
     if sys.platform == "win32":
         return True
-    out = subprocess.run(
-        ["ps", "-p", str(pid), "-o", "command="], capture_output=True, text=True
-    )
+    out = subprocess.run(["ps", "-p", str(pid), "-o", "command="], capture_output=True, text=True)
     return "ministack" in out.stdout
 
 
@@ -163,9 +159,7 @@ class LocalAws:
     host: str = HOST
     started_at: float = field(default_factory=time.time)
     owned: bool = True
-    _proc: subprocess.Popen[bytes] | None = field(
-        default=None, repr=False, compare=False
-    )
+    _proc: subprocess.Popen[bytes] | None = field(default=None, repr=False, compare=False)
 
     # ----------------------------------------------------------------- properties
     @property
@@ -335,9 +329,7 @@ class LocalAws:
         inst._spawn(timeout=timeout, extra_env=extra_env, append_log=False)
         return inst
 
-    def _spawn(
-        self, *, timeout: float, extra_env: dict[str, str] | None, append_log: bool
-    ) -> None:
+    def _spawn(self, *, timeout: float, extra_env: dict[str, str] | None, append_log: bool) -> None:
         if not _port_is_free(self.gateway_port) or not _port_is_free(self.mqtt_port):
             # Right after a stop the kernel may still hold the ports for a moment.
             deadline = time.monotonic() + 15
@@ -431,9 +423,7 @@ class LocalAws:
     def _save_ca(self) -> None:
         status, body = _http_get(self.endpoint_url + CA_PATH, timeout=10.0)
         if status != 200 or b"BEGIN CERTIFICATE" not in body:
-            raise LocalAwsError(
-                f"could not fetch MiniStack's IoT CA from {CA_PATH}: HTTP {status}"
-            )
+            raise LocalAwsError(f"could not fetch MiniStack's IoT CA from {CA_PATH}: HTTP {status}")
         self.ca_path.write_bytes(body)
 
     def ca_pem(self) -> str:
@@ -451,9 +441,7 @@ class LocalAws:
             if self._proc is not None:
                 self._proc.terminate()
             else:
-                subprocess.run(
-                    ["taskkill", "/PID", str(pid), "/T", "/F"], capture_output=True
-                )
+                subprocess.run(["taskkill", "/PID", str(pid), "/T", "/F"], capture_output=True)
         else:
             try:
                 os.killpg(pid, signal.SIGTERM)
@@ -570,25 +558,15 @@ def main(argv: list[str] | None = None) -> int:
         help=f"state file (default ${STATE_FILE_ENV} or {DEFAULT_STATE_FILE})",
     )
     sub = parser.add_subparsers(dest="command", required=True)
-    p_start = sub.add_parser(
-        "start", help="start (or reuse) local AWS and wait until ready"
-    )
+    p_start = sub.add_parser("start", help="start (or reuse) local AWS and wait until ready")
     p_start.add_argument("--gateway-port", type=int, default=None)
     p_start.add_argument("--mqtt-port", type=int, default=None)
     p_start.add_argument("--timeout", type=float, default=90.0)
-    p_start.add_argument(
-        "--keep-state", action="store_true", help="keep persisted state"
-    )
+    p_start.add_argument("--keep-state", action="store_true", help="keep persisted state")
     sub.add_parser("stop", help="stop the recorded instance (no-op if none)")
-    sub.add_parser(
-        "status", help="print the recorded instance and whether it is healthy"
-    )
-    p_env = sub.add_parser(
-        "env", help="print environment variables that point tools here"
-    )
-    p_env.add_argument(
-        "--shell", choices=["sh", "powershell", "cmd"], default=_default_shell()
-    )
+    sub.add_parser("status", help="print the recorded instance and whether it is healthy")
+    p_env = sub.add_parser("env", help="print environment variables that point tools here")
+    p_env.add_argument("--shell", choices=["sh", "powershell", "cmd"], default=_default_shell())
     args = parser.parse_args(argv)
     state_file = args.state_file.resolve() if args.state_file else default_state_file()
 

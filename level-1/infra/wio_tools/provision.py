@@ -226,11 +226,7 @@ class AwsTarget:
         concurrency: int = DEFAULT_CONCURRENCY,
     ) -> AwsTarget:
         """Real AWS by default; local AWS when AWS_ENDPOINT_URL (or ``--local``) says so."""
-        region = (
-            region
-            or os.environ.get("AWS_REGION")
-            or os.environ.get("AWS_DEFAULT_REGION")
-        )
+        region = region or os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION")
         region = region or DEFAULT_REGION
         mqtt_port: int | None = None
         ca_pem: str | None = None
@@ -271,9 +267,7 @@ class AwsTarget:
 
         assert self.endpoint_url
         url = self.endpoint_url.rstrip("/") + "/_ministack/iot/ca.pem"
-        with urllib.request.urlopen(
-            url, timeout=10
-        ) as resp:  # noqa: S310 (loopback only)
+        with urllib.request.urlopen(url, timeout=10) as resp:  # noqa: S310 (loopback only)
             self.local_ca_pem = resp.read().decode("ascii")
         return self.local_ca_pem
 
@@ -288,9 +282,7 @@ def amazon_root_ca1() -> str:
         flags=re.M | re.S,
     )
     for comments, pem in blocks:
-        if re.search(
-            r"^# Subject: CN=Amazon Root CA 1 O=Amazon\s*$", comments, flags=re.M
-        ):
+        if re.search(r"^# Subject: CN=Amazon Root CA 1 O=Amazon\s*$", comments, flags=re.M):
             return str(pem) + "\n"
     raise ProvisionError(
         f"Amazon Root CA 1 not found in certifi's bundle ({certifi.where()}); "
@@ -351,9 +343,7 @@ def _wrap_aws_errors(action: str, fn: Callable[[], Any]) -> Any:
             'or for local AWS run `eval "$(wio-local-aws env)"` or pass --local'
         ) from e
     except NoRegionError as e:
-        raise ProvisionError(
-            f"{action}: no region; pass --region ap-northeast-1"
-        ) from e
+        raise ProvisionError(f"{action}: no region; pass --region ap-northeast-1") from e
 
 
 # --------------------------------------------------------------------------- policy lookup
@@ -408,17 +398,13 @@ def _unreachable(target: AwsTarget, e: Exception) -> ProvisionError:
             f"local AWS at {target.endpoint_url} is not reachable ({e}); "
             "start it with `make -C level-1 up` or `wio-local-aws start`"
         )
-    return ProvisionError(
-        f"AWS is not reachable ({e}); check your network and credentials"
-    )
+    return ProvisionError(f"AWS is not reachable ({e}); check your network and credentials")
 
 
 def describe_ats_endpoint(target: AwsTarget) -> tuple[str, int]:
     """The ATS data endpoint host (what the device dials) and MQTT port 8883."""
     address = str(
-        target.client("iot").describe_endpoint(endpointType="iot:Data-ATS")[
-            "endpointAddress"
-        ]
+        target.client("iot").describe_endpoint(endpointType="iot:Data-ATS")["endpointAddress"]
     )
     # MiniStack appends its gateway port ("…-ats.iot.<region>.localhost:4566"); AWS does not.
     host = address.rsplit(":", 1)[0] if re.search(r":\d+$", address) else address
@@ -426,17 +412,13 @@ def describe_ats_endpoint(target: AwsTarget) -> tuple[str, int]:
 
 
 # --------------------------------------------------------------------------- provisioning
-def _existing_valid(
-    iot: Any, directory: Path, thing_name: str
-) -> DeviceCredentials | None:
+def _existing_valid(iot: Any, directory: Path, thing_name: str) -> DeviceCredentials | None:
     """The credentials in ``directory`` if their certificate is ACTIVE here and matches."""
     try:
         creds = DeviceCredentials.load(directory)
     except (FileNotFoundError, KeyError, ValueError):
         return None
-    if creds.thing_name != thing_name or not (
-        creds.cert_path.exists() and creds.key_path.exists()
-    ):
+    if creds.thing_name != thing_name or not (creds.cert_path.exists() and creds.key_path.exists()):
         return None
     try:
         desc = iot.describe_certificate(certificateId=creds.certificate_id)[
@@ -476,9 +458,7 @@ def provision_thing(
     if policy_name is None:
         policy_name = find_device_policy(target, names)
     if endpoint is None:
-        endpoint = _wrap_aws_errors(
-            "describe endpoint", lambda: describe_ats_endpoint(target)
-        )
+        endpoint = _wrap_aws_errors("describe endpoint", lambda: describe_ats_endpoint(target))
     directory = Path(certs_dir) / thing_name
 
     def _create_thing() -> str:
@@ -553,14 +533,10 @@ def provision_thing(
     return result
 
 
-def _parallel(
-    fn: Callable[[str], Any], items: Sequence[str], concurrency: int
-) -> list[Any]:
+def _parallel(fn: Callable[[str], Any], items: Sequence[str], concurrency: int) -> list[Any]:
     if concurrency <= 1 or len(items) <= 1:
         return [fn(i) for i in items]
-    with ThreadPoolExecutor(
-        max_workers=concurrency, thread_name_prefix="provision"
-    ) as pool:
+    with ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix="provision") as pool:
         return list(pool.map(fn, items))
 
 
@@ -579,9 +555,7 @@ def provision_things(
     target = target or AwsTarget.from_env(concurrency=concurrency)
     names = ResourceNames(prefix)
     policy = find_device_policy(target, names)
-    endpoint = _wrap_aws_errors(
-        "describe endpoint", lambda: describe_ats_endpoint(target)
-    )
+    endpoint = _wrap_aws_errors("describe endpoint", lambda: describe_ats_endpoint(target))
     if target.local:
         target.fetch_local_ca()
     done = [0]
@@ -694,16 +668,12 @@ def delete_thing(
             for pol in iot.list_attached_policies(target=arn).get("policies", []):
                 iot.detach_policy(policyName=pol["policyName"], target=arn)
             iot.update_certificate(certificateId=cert_id, newStatus="INACTIVE")
-            _retry_conflict(
-                lambda: iot.delete_certificate(certificateId=cert_id, forceDelete=True)
-            )
+            _retry_conflict(lambda: iot.delete_certificate(certificateId=cert_id, forceDelete=True))
             deleted_any = True
         except ClientError as e:
             if _error_code(e) == "ResourceNotFoundException":
                 continue
-            raise ProvisionError(
-                f"deleting certificate {cert_id} of {thing_name}: {e}"
-            ) from e
+            raise ProvisionError(f"deleting certificate {cert_id} of {thing_name}: {e}") from e
     if thing_exists:
         try:
             _retry_conflict(lambda: iot.delete_thing(thingName=thing_name))
@@ -730,15 +700,11 @@ def fleet_members(
     found: set[str] = set()
     base = Path(certs_dir)
     if base.is_dir():
-        found.update(
-            p.name for p in base.iterdir() if p.is_dir() and pattern.match(p.name)
-        )
+        found.update(p.name for p in base.iterdir() if p.is_dir() and pattern.match(p.name))
     paginator = target.client("iot").get_paginator("list_things")
     for page in paginator.paginate():
         found.update(
-            t["thingName"]
-            for t in page.get("things", [])
-            if pattern.match(t["thingName"])
+            t["thingName"] for t in page.get("things", []) if pattern.match(t["thingName"])
         )
     return sorted(found)
 
@@ -774,9 +740,7 @@ def delete_fleet(
         if count is not None
         else fleet_members(fleet_prefix, target=target, certs_dir=certs_dir)
     )
-    return delete_things(
-        names, target=target, certs_dir=certs_dir, concurrency=concurrency
-    )
+    return delete_things(names, target=target, certs_dir=certs_dir, concurrency=concurrency)
 
 
 # --------------------------------------------------------------------------- arduino_secrets.h
@@ -880,17 +844,11 @@ def build_parser() -> argparse.ArgumentParser:
         "Core or local AWS, and write their credentials and arduino_secrets.h.",
     )
     p.add_argument("things", nargs="*", metavar="THING", help="thing name(s)")
-    p.add_argument(
-        "--fleet", type=int, metavar="N", help="provision N things <prefix>-0001…"
-    )
-    p.add_argument(
-        "--fleet-prefix", default="sim", help="thing name prefix for --fleet (sim)"
-    )
+    p.add_argument("--fleet", type=int, metavar="N", help="provision N things <prefix>-0001…")
+    p.add_argument("--fleet-prefix", default="sim", help="thing name prefix for --fleet (sim)")
     p.add_argument("--wifi-ssid", default=PLACEHOLDER_SSID)
     p.add_argument("--wifi-password", default=PLACEHOLDER_PASSWORD)
-    p.add_argument(
-        "--prefix", default="attempt", help="stack resource prefix (attempt)"
-    )
+    p.add_argument("--prefix", default="attempt", help="stack resource prefix (attempt)")
     p.add_argument("--certs-dir", type=Path, default=DEFAULT_CERTS_DIR)
     p.add_argument(
         "--secrets-out",
@@ -898,9 +856,7 @@ def build_parser() -> argparse.ArgumentParser:
         default=None,
         help=f"arduino_secrets.h path, single thing only (default {DEFAULT_SECRETS_OUT})",
     )
-    p.add_argument(
-        "--no-secrets", action="store_true", help="do not write arduino_secrets.h"
-    )
+    p.add_argument("--no-secrets", action="store_true", help="do not write arduino_secrets.h")
     p.add_argument("--delete", action="store_true", help="revoke and delete instead")
     p.add_argument("--concurrency", type=int, default=DEFAULT_CONCURRENCY)
     p.add_argument("--region", default=None, help="AWS region (default ap-northeast-1)")
@@ -920,9 +876,7 @@ def main(argv: list[str] | None = None) -> int:
         parser.error("give thing names or --fleet N, not both")
     if args.fleet is None and not args.things and not args.delete:
         parser.error("give at least one thing name, or --fleet N")
-    if args.secrets_out is not None and (
-        args.fleet is not None or len(args.things) != 1
-    ):
+    if args.secrets_out is not None and (args.fleet is not None or len(args.things) != 1):
         parser.error("--secrets-out needs exactly one thing name")
     if args.concurrency < 1:
         parser.error("--concurrency must be at least 1")
@@ -937,19 +891,13 @@ def main(argv: list[str] | None = None) -> int:
             use_local_state=args.local,
             concurrency=args.concurrency,
         )
-        where = (
-            f"local AWS {target.endpoint_url}"
-            if target.local
-            else f"AWS {target.region}"
-        )
+        where = f"local AWS {target.endpoint_url}" if target.local else f"AWS {target.region}"
         if args.delete:
             if args.fleet is not None or not args.things:
                 names = (
                     fleet_thing_names(args.fleet_prefix, args.fleet)
                     if args.fleet is not None
-                    else fleet_members(
-                        args.fleet_prefix, target=target, certs_dir=args.certs_dir
-                    )
+                    else fleet_members(args.fleet_prefix, target=target, certs_dir=args.certs_dir)
                 )
             else:
                 names = list(args.things)
@@ -985,9 +933,7 @@ def main(argv: list[str] | None = None) -> int:
             )
             return 0
         if len(args.things) == 1:
-            secrets = (
-                None if args.no_secrets else (args.secrets_out or DEFAULT_SECRETS_OUT)
-            )
+            secrets = None if args.no_secrets else (args.secrets_out or DEFAULT_SECRETS_OUT)
             creds = provision_thing(
                 args.things[0],
                 target=target,
@@ -1019,9 +965,7 @@ def main(argv: list[str] | None = None) -> int:
         return 1
 
 
-def _remove_secrets_for(
-    thing_name: str, path: Path, say: Callable[[str], None]
-) -> None:
+def _remove_secrets_for(thing_name: str, path: Path, say: Callable[[str], None]) -> None:
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
@@ -1032,18 +976,14 @@ def _remove_secrets_for(
 
 
 def _report(creds: DeviceCredentials, say: Callable[[str], None]) -> None:
-    verb = (
-        "new certificate" if creds.created_certificate else "existing certificate kept"
-    )
+    verb = "new certificate" if creds.created_certificate else "existing certificate kept"
     say(
         f"{creds.thing_name}: {verb} {creds.certificate_id[:12]}…, policy {creds.policy_name}, "
         f"endpoint {creds.endpoint}:{creds.port}"
     )
     say(f"  files: {creds.directory}")
     if creds.local:
-        say(
-            f"  local broker: {creds.mqtt_host}:{creds.mqtt_port} (CA {creds.ca_path.name})"
-        )
+        say(f"  local broker: {creds.mqtt_host}:{creds.mqtt_port} (CA {creds.ca_path.name})")
 
 
 if __name__ == "__main__":

@@ -59,16 +59,12 @@ def build_parser() -> argparse.ArgumentParser:
     src.add_argument(
         "--fleet-prefix", help="a provisioned fleet: <prefix>-0001 … (needs --devices)"
     )
-    src.add_argument(
-        "--devices", type=int, default=1, help="number of devices (default 1)"
-    )
+    src.add_argument("--devices", type=int, default=1, help="number of devices (default 1)")
     src.add_argument("--certs-dir", type=Path, default=DEFAULT_CERTS_DIR)
     src.add_argument("--endpoint", help="MQTT broker host (AWS: the ATS data endpoint)")
     src.add_argument("--port", type=int, default=None, help="MQTT port (default 8883)")
     src.add_argument("--ca", help="CA file that verifies the broker")
-    src.add_argument(
-        "--cert", help="device certificate (shared by all devices if --devices N)"
-    )
+    src.add_argument("--cert", help="device certificate (shared by all devices if --devices N)")
     src.add_argument("--key", help="device private key")
     src.add_argument(
         "--device-id",
@@ -86,13 +82,9 @@ def build_parser() -> argparse.ArgumentParser:
         help="do not check the broker's host name (the chain is still verified); local only",
     )
     run = p.add_argument_group("what to send")
-    run.add_argument(
-        "--interval", type=float, default=5.0, help="seconds between readings"
-    )
+    run.add_argument("--interval", type=float, default=5.0, help="seconds between readings")
     run.add_argument("--count", type=int, default=None, help="readings per device")
-    run.add_argument(
-        "--duration", type=float, default=None, help="seconds (default 30)"
-    )
+    run.add_argument("--duration", type=float, default=None, help="seconds (default 30)")
     run.add_argument("--qos", type=int, choices=[0, 1], default=1)
     run.add_argument("--seed", type=int, default=0)
     run.add_argument(
@@ -119,23 +111,15 @@ def build_parser() -> argparse.ArgumentParser:
         default=AWS_SAFE_CONNECTS_PER_SECOND_PER_ACCOUNT,
         help="connects/s for the whole fleet (AWS account quota 100–500 by region)",
     )
-    lim.add_argument(
-        "--max-inflight", type=int, default=20, help="unacked QoS1 per client"
-    )
+    lim.add_argument("--max-inflight", type=int, default=20, help="unacked QoS1 per client")
     lim.add_argument("--stagger", type=float, default=None, help="spread starts (s)")
     lim.add_argument("--drain-timeout", type=float, default=60.0)
     out = p.add_argument_group("output")
-    out.add_argument(
-        "--estimate", action="store_true", help="print count and cost, then exit"
-    )
-    out.add_argument(
-        "--max-cost", type=float, default=DEFAULT_MAX_COST_USD, help="USD guard"
-    )
+    out.add_argument("--estimate", action="store_true", help="print count and cost, then exit")
+    out.add_argument("--max-cost", type=float, default=DEFAULT_MAX_COST_USD, help="USD guard")
     out.add_argument("--yes", action="store_true", help="run even above --max-cost")
     out.add_argument("--progress-interval", type=float, default=5.0)
-    out.add_argument(
-        "--json", type=Path, default=None, help="write the result as JSON here"
-    )
+    out.add_argument("--json", type=Path, default=None, help="write the result as JSON here")
     out.add_argument("--quiet", action="store_true")
     return p
 
@@ -167,24 +151,18 @@ def config_from_args(args: argparse.Namespace) -> FleetConfig:
     sensors = tuple(s.strip() for s in args.sensors.split(",") if s.strip())
     unknown = set(sensors) - set(ALL_SENSORS)
     if unknown:
-        raise CliError(
-            f"unknown sensors {sorted(unknown)}; known: {', '.join(ALL_SENSORS)}"
-        )
+        raise CliError(f"unknown sensors {sorted(unknown)}; known: {', '.join(ALL_SENSORS)}")
     conn: dict[str, Any] = {}
     specs: list[DeviceSpec]
     if args.thing and args.fleet_prefix:
         raise CliError("give --thing or --fleet-prefix, not both")
     if args.thing:
         if args.devices != 1:
-            raise CliError(
-                "--thing is one device; for a fleet use --fleet-prefix with --devices"
-            )
+            raise CliError("--thing is one device; for a fleet use --fleet-prefix with --devices")
         specs, conn = fleet_from_certs(args.certs_dir, [args.thing])
     elif args.fleet_prefix:
         width = max(4, len(str(args.devices)))
-        names = [
-            f"{args.fleet_prefix}-{i:0{width}d}" for i in range(1, args.devices + 1)
-        ]
+        names = [f"{args.fleet_prefix}-{i:0{width}d}" for i in range(1, args.devices + 1)]
         try:
             specs, conn = fleet_from_certs(args.certs_dir, names)
         except FileNotFoundError as e:
@@ -204,9 +182,7 @@ def config_from_args(args: argparse.Namespace) -> FleetConfig:
         else:
             width = max(4, len(str(args.devices)))
             ids = [f"{base}-{i:0{width}d}" for i in range(1, args.devices + 1)]
-        specs = [
-            DeviceSpec(device_id=i, cert_file=args.cert, key_file=args.key) for i in ids
-        ]
+        specs = [DeviceSpec(device_id=i, cert_file=args.cert, key_file=args.key) for i in ids]
     if args.device_id and (args.thing or args.fleet_prefix):
         if len(specs) != 1:
             raise CliError("--device-id only applies to a single device")
@@ -221,12 +197,8 @@ def config_from_args(args: argparse.Namespace) -> FleetConfig:
     if args.ca:
         conn["ca_file"] = args.ca
     if "host" not in conn:
-        raise CliError(
-            "no broker: give --endpoint (and --ca), --thing/--fleet-prefix, or --local"
-        )
-    duration = (
-        args.duration if args.count is None and args.duration is not None else None
-    )
+        raise CliError("no broker: give --endpoint (and --ca), --thing/--fleet-prefix, or --local")
+    duration = args.duration if args.count is None and args.duration is not None else None
     if args.count is None and duration is None:
         duration = 30.0
     return FleetConfig(
@@ -262,9 +234,7 @@ def main(argv: list[str] | None = None) -> int:
     except (CliError, FileNotFoundError) as e:
         say(f"error: {e}")
         return 2
-    sample = ReadingGenerator(
-        cfg.devices[0].device_id, seed=cfg.seed, sensors=cfg.sensors
-    )
+    sample = ReadingGenerator(cfg.devices[0].device_id, seed=cfg.seed, sensors=cfg.sensors)
     size = payload_size(sample.reading(1_800_000_000, 0))
     est = estimate_cost(
         len(cfg.devices),
@@ -300,9 +270,7 @@ def main(argv: list[str] | None = None) -> int:
     for line in result.summary_lines():
         print(line)
     if args.json:
-        args.json.write_text(
-            json.dumps(result.to_json(include_messages=True), indent=1)
-        )
+        args.json.write_text(json.dumps(result.to_json(include_messages=True), indent=1))
     return 0 if result.failed == 0 else 1
 
 

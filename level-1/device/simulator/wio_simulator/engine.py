@@ -84,9 +84,7 @@ class FleetConfig:
     insecure_hostname: bool = False
     max_publish_rate: float = AWS_MAX_PUBLISH_PER_SECOND_PER_CONNECTION
     max_connect_rate: float = AWS_SAFE_CONNECTS_PER_SECOND_PER_ACCOUNT
-    stagger: float | None = (
-        None  # spread device starts over this many seconds (default interval)
-    )
+    stagger: float | None = None  # spread device starts over this many seconds (default interval)
     max_inflight: int = 20
     keepalive: int = 30
     connect_timeout: float = 10.0
@@ -94,9 +92,7 @@ class FleetConfig:
     backoff_cap: float = 30.0
     backoff_min: float = 1.0
     drain_timeout: float = 60.0
-    start_time: int | None = (
-        None  # virtual clock: timestamps start here, step max(1, interval)
-    )
+    start_time: int | None = None  # virtual clock: timestamps start here, step max(1, interval)
     sensors: tuple[str, ...] = ALL_SENSORS
     missing_rate: float = 0.0
     spike_rate: float = 0.005
@@ -279,9 +275,7 @@ class FleetRunner:
         if not config.devices:
             raise ValueError("no devices")
         self.cfg = config
-        self.devices = [
-            _Device(spec, i, config) for i, spec in enumerate(config.devices)
-        ]
+        self.devices = [_Device(spec, i, config) for i, spec in enumerate(config.devices)]
         self.connect_bucket = TokenBucket(config.max_connect_rate)
         self._ssl_cache: dict[tuple[str, str, str | None, bool], ssl.SSLContext] = {}
         self._stop_event: asyncio.Event | None = None  # created on the loop in run()
@@ -323,9 +317,7 @@ class FleetRunner:
         )
         ctx = self._ssl_cache.get(key)
         if ctx is None:
-            ctx = ssl.create_default_context(
-                ssl.Purpose.SERVER_AUTH, cafile=self.cfg.ca_file
-            )
+            ctx = ssl.create_default_context(ssl.Purpose.SERVER_AUTH, cafile=self.cfg.ca_file)
             if self.cfg.insecure_hostname:
                 # The local emulator's server certificate names the emulator host; the chain
                 # is still verified against --ca.
@@ -389,15 +381,11 @@ class FleetRunner:
         client.connect_timeout = cfg.connect_timeout
         connack: asyncio.Future[bool] = loop.create_future()
 
-        def on_connect(
-            c: mqtt.Client, ud: Any, flags: Any, rc: Any, props: Any
-        ) -> None:
+        def on_connect(c: mqtt.Client, ud: Any, flags: Any, rc: Any, props: Any) -> None:
             if not connack.done():
                 connack.set_result(not rc.is_failure)
 
-        def on_disconnect(
-            c: mqtt.Client, ud: Any, flags: Any, rc: Any, props: Any
-        ) -> None:
+        def on_disconnect(c: mqtt.Client, ud: Any, flags: Any, rc: Any, props: Any) -> None:
             if not connack.done():
                 connack.set_result(False)
             if dev.client is c:
@@ -638,9 +626,7 @@ class FleetRunner:
         if cfg.progress is not None and cfg.progress_interval > 0:
             helpers.append(asyncio.create_task(self._reporter(cfg.progress)))
         producers = [asyncio.create_task(self._produce(d, t0)) for d in self.devices]
-        runners = [
-            asyncio.create_task(self._run_device(d, executor)) for d in self.devices
-        ]
+        runners = [asyncio.create_task(self._run_device(d, executor)) for d in self.devices]
         try:
             await asyncio.gather(*producers)
             # Generation is over; allow the drain (acks, re-sends) at most drain_timeout.
@@ -662,9 +648,7 @@ class FleetRunner:
         cpu1, rss = _usage()
         return self._result(elapsed, cpu1 - cpu0, rss, wall0)
 
-    def _result(
-        self, elapsed: float, cpu: float, rss: float, wall0: float
-    ) -> FleetResult:
+    def _result(self, elapsed: float, cpu: float, rss: float, wall0: float) -> FleetResult:
         msgs = [m for d in self.devices for m in d.messages]
         acked = [m for m in msgs if m.acked]
         lat = [m.ack_latency_ms for m in acked if m.ack_latency_ms > 0]
@@ -758,7 +742,4 @@ def is_loopback(host: str) -> bool:
         infos = socket.getaddrinfo(host, None)
     except socket.gaierror:
         return False
-    return all(
-        i[4][0] in ("127.0.0.1", "::1") or str(i[4][0]).startswith("127.")
-        for i in infos
-    )
+    return all(i[4][0] in ("127.0.0.1", "::1") or str(i[4][0]).startswith("127.") for i in infos)

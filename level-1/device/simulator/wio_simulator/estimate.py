@@ -43,10 +43,7 @@ class CostEstimate:
     @property
     def total_usd(self) -> float:
         return (
-            self.iot_messages_usd
-            + self.iot_connectivity_usd
-            + self.rules_usd
-            + self.dynamodb_usd
+            self.iot_messages_usd + self.iot_connectivity_usd + self.rules_usd + self.dynamodb_usd
         )
 
     def lines(self) -> list[str]:
@@ -83,9 +80,7 @@ def estimate_cost(
     )
 
 
-def monthly_cost_per_device(
-    interval_s: float, payload_bytes: int = 120
-) -> CostEstimate:
+def monthly_cost_per_device(interval_s: float, payload_bytes: int = 120) -> CostEstimate:
     """One device publishing every ``interval_s`` for a 30-day month, always connected."""
     month = 30 * 86400
     return estimate_cost(1, int(month / interval_s), month, payload_bytes)

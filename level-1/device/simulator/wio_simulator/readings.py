@@ -85,18 +85,8 @@ class ReadingGenerator:
         # Daily cycle: cosine with its maximum at 14:00 JST.
         phase = math.cos((hour - 14.0) / 24.0 * 2.0 * math.pi)
         self._drift = _clamp(self._drift + rng.gauss(0.0, 0.02), -1.5, 1.5)
-        temp = (
-            self._base_temp
-            + self._temp_amp * phase
-            + self._drift
-            + rng.gauss(0.0, 0.15)
-        )
-        hum = (
-            self._base_hum
-            - self._hum_amp * phase
-            - 2.0 * self._drift
-            + rng.gauss(0.0, 0.6)
-        )
+        temp = self._base_temp + self._temp_amp * phase + self._drift + rng.gauss(0.0, 0.15)
+        hum = self._base_hum - self._hum_amp * phase - 2.0 * self._drift + rng.gauss(0.0, 0.6)
         if rng.random() < self.spike_rate:
             temp += rng.choice((-1.0, 1.0)) * rng.uniform(4.0, 9.0)
         if rng.random() < self.spike_rate:
