@@ -167,12 +167,13 @@ class FaultProxy:
                     await asyncio.sleep(0.05)
                 if self._delay:
                     await asyncio.sleep(self._delay)
-                writer.write(data)
-                await writer.drain()
+                # Count before writing, so a reader that has the bytes sees them counted.
                 if upstream:
                     self.stats.bytes_up += len(data)
                 else:
                     self.stats.bytes_down += len(data)
+                writer.write(data)
+                await writer.drain()
         except (ConnectionError, asyncio.CancelledError, OSError):
             pass
         finally:
