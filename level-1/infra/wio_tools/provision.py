@@ -59,7 +59,6 @@ from infra.names import OUTPUT_DEVICE_POLICY, ResourceNames
 LEVEL1_DIR = Path(__file__).resolve().parents[2]
 DEFAULT_CERTS_DIR = LEVEL1_DIR / "device" / "certs"
 DEFAULT_SECRETS_OUT = LEVEL1_DIR / "device" / "wioterminal" / "arduino_secrets.h"
-SECRETS_EXAMPLE = LEVEL1_DIR / "device" / "arduino_secrets.h.example"
 DEFAULT_REGION = "ap-northeast-1"
 AWS_MQTT_PORT = 8883
 DEFAULT_CONCURRENCY = 8
@@ -829,7 +828,7 @@ def render_secrets_example() -> str:
         root_ca_pem=placeholder_pem.format("CERTIFICATE", "AMAZON-ROOT-CA-1"),
         cert_pem=placeholder_pem.format("CERTIFICATE", "DEVICE-CERTIFICATE"),
         # No BEGIN/END markers here: secret scanners must not flag the committed example.
-        key_pem="PASTE-DEVICE-PRIVATE-KEY-PEM-HERE\n",
+        key_pem="PASTE-DEVICE-PRIVATE-KEY-HERE\n",
         banner="// arduino_secrets.h.example: the macros the sketch reads from arduino_secrets.h.\n"
         "// Do not fill this in by hand: `wio-provision <thing> --wifi-ssid S --wifi-password P`\n"
         "// writes arduino_secrets.h (git-ignored) with the real certificate and key.\n",
