@@ -131,7 +131,7 @@ def run_up(prefix: str) -> None:
     try:
         step(2, total, "cdk bootstrap + cdk deploy -c local=true …")
         _deploy(local, prefix)
-        step(3, total, "Provisioning the device wio-local-001 …")
+        step(3, total, "Provisioning the device wio-local-0001 …")
         _provision(local, prefix, DEFAULT_CERTS_DIR, 1, "wio-local")
     except BaseException:
         local.stop()
