@@ -1,0 +1,61 @@
+"""Checks that only real AWS can answer: the crawler really crawls, and Athena really reads
+DynamoDB through the connector. Run with `pytest -m aws --aws` against a deployed stack."""
+
+from __future__ import annotations
+
+import json
+import time
+from typing import Any
+
+import pytest
+from it_support import Target, device_items, wait_for
+
+from wio_tools.query import run_query
+
+pytestmark = pytest.mark.aws
+
+CRAWL_TIMEOUT_S = 15 * 60
+
+
+def test_connector_catalog_is_registered(target: Target) -> None:
+    catalog = target.client("athena").get_data_catalog(Name=target.names.data_catalog)
+    assert catalog["DataCatalog"]["Type"] == "LAMBDA"
+
+
+def test_readme_query_runs_through_the_connector(
+    target: Target, make_device: Any, connect: Any
+) -> None:
+    creds = make_device("athena")
+    ts = int(time.time()) - 60
+    with connect(creds) as client:
+        client.publish(creds.topic, json.dumps({"timestamp": ts, "temperature": 23.25}))
+    assert wait_for(lambda: device_items(target, creds.thing_name), timeout=30)
+    sql = (
+        f'SELECT device_id, "timestamp", temperature FROM "{target.names.data_catalog}"'
+        f'."default"."{target.names.table}" WHERE device_id = \'{creds.thing_name}\' LIMIT 10'
+    )
+    result = run_query(
+        sql, backend="athena", names=target.names, athena_client=target.client("athena")
+    )
+    rows = result.as_dicts()
+    assert len(rows) == 1
+    assert int(rows[0]["timestamp"]) == ts
+    assert float(rows[0]["temperature"]) == 23.25
+
+
+def test_crawler_catalogues_the_table(target: Target) -> None:
+    glue = target.client("glue")
+    try:
+        glue.start_crawler(Name=target.names.crawler)
+    except glue.exceptions.CrawlerRunningException:
+        pass
+
+    def finished() -> Any:
+        crawler = glue.get_crawler(Name=target.names.crawler)["Crawler"]
+        return crawler if crawler["State"] == "READY" else None
+
+    crawler = wait_for(finished, timeout=CRAWL_TIMEOUT_S, interval=15)
+    assert crawler, "crawler did not finish"
+    assert crawler["LastCrawl"]["Status"] == "SUCCEEDED", crawler["LastCrawl"]
+    table = glue.get_table(DatabaseName=target.names.glue_database, Name=target.names.crawled_table)
+    assert table["Table"]["Parameters"]["classification"] == "dynamodb"
