@@ -6,10 +6,12 @@ https://aws.amazon.com/dynamodb/pricing/on-demand/ before relying on them.
 
 - IoT Core messaging: 1.20 USD per million messages (up to 1 billion/month); a message is
   metered in 5 KB increments (aws.amazon.com/jp/iot-core/pricing/).
-- IoT Core connectivity: 0.096 USD per million connection-minutes (same page).
+- IoT Core connectivity: 0.120 USD per million connection-minutes for Tokyo (same page).
 - IoT Core rules engine: 0.15 USD per million rules triggered plus 0.15 USD per million
   actions applied is the us-east-1 price; Tokyo is not verified here, so we use 0.18 (Tokyo's
-  messaging price is 20 % above us-east-1's) to stay on the safe side.
+  messaging price is 20 % above us-east-1's) to stay on the safe side. Both of the stack's
+  rules (store and rejected) listen on device/+/data, so each message triggers two rules and
+  one action.
 - DynamoDB on-demand: 0.715 USD per million write request units (1 WRU per item up to 1 KB),
   after the 2024-11-01 price cut (aws.amazon.com/dynamodb/pricing/on-demand/).
 """
@@ -20,13 +22,15 @@ import math
 from dataclasses import dataclass
 
 PRICE_IOT_MESSAGES_PER_MILLION = 1.20
-PRICE_IOT_CONNECTION_MINUTES_PER_MILLION = 0.096
+PRICE_IOT_CONNECTION_MINUTES_PER_MILLION = 0.120
 PRICE_RULES_TRIGGERED_PER_MILLION = 0.18
 PRICE_RULE_ACTIONS_PER_MILLION = 0.18
 PRICE_DDB_WRITE_UNITS_PER_MILLION = 0.715
 IOT_MESSAGE_METER_BYTES = 5 * 1024
 DDB_WRITE_UNIT_BYTES = 1024
 PRICES_READ = "2026-11"
+#: Rules on device/+/data: the storing rule and the rejected-message rule.
+RULES_PER_MESSAGE = 2
 
 
 @dataclass(frozen=True)
@@ -75,7 +79,7 @@ def estimate_cost(
         iot_connectivity_usd=minutes / 1e6 * PRICE_IOT_CONNECTION_MINUTES_PER_MILLION,
         rules_usd=messages
         / 1e6
-        * (PRICE_RULES_TRIGGERED_PER_MILLION + PRICE_RULE_ACTIONS_PER_MILLION),
+        * (RULES_PER_MESSAGE * PRICE_RULES_TRIGGERED_PER_MILLION + PRICE_RULE_ACTIONS_PER_MILLION),
         dynamodb_usd=wru / 1e6 * PRICE_DDB_WRITE_UNITS_PER_MILLION,
     )
 
