@@ -75,7 +75,7 @@ def target(request: pytest.FixtureRequest) -> Iterator[Target]:
         with LocalAws.start(tmp / "local-aws" / "state.json") as local:
             env = local.env()
             outputs = deploy.deploy_local(env, prefix=prefix)
-            yield Target(
+            target = Target(
                 kind="local",
                 names=ResourceNames(prefix),
                 outputs=outputs,
@@ -86,6 +86,29 @@ def target(request: pytest.FixtureRequest) -> Iterator[Target]:
                 ca_path=local.ca_path,
                 local=local,
             )
+            yield target
+            _destroy_local_stack(target)
+        assert not local.is_running(), "the local emulator outlived the test session"
+
+
+def _destroy_local_stack(target: Target) -> None:
+    """README section 8 locally: delete the devices, then `cdk destroy` removes everything."""
+    from wio_tools.provision import AwsTarget, delete_things
+
+    iot = target.client("iot")
+    things = [
+        t["thingName"]
+        for page in iot.get_paginator("list_things").paginate()
+        for t in page["things"]
+    ]
+    if things:
+        prov = AwsTarget(region=target.region, endpoint_url=target.endpoint_url)
+        with tempfile.TemporaryDirectory() as empty_certs:
+            delete_things(things, target=prov, certs_dir=empty_certs)
+    deploy.destroy(target.env, context={"local": "true", "prefix": target.names.prefix})
+    ddb = target.client("dynamodb")
+    with pytest.raises(ddb.exceptions.ResourceNotFoundException):
+        ddb.describe_table(TableName=target.names.table)
 
 
 # --------------------------------------------------------------------------- devices
