@@ -34,6 +34,13 @@ def cdk_executable() -> Path:
 
 
 def _run_cdk(args: list[str], env: Mapping[str, str], *, quiet: bool) -> str:
+    # A private cloud assembly folder: a user's own `cdk synth` in level-1/infra (or another
+    # test session) holds a lock on cdk.out, and the two must not collide.
+    with tempfile.TemporaryDirectory(prefix="wio-cdk-out-") as out_dir:
+        return _run_cdk_in(args + ["--output", out_dir], env, quiet=quiet)
+
+
+def _run_cdk_in(args: list[str], env: Mapping[str, str], *, quiet: bool) -> str:
     cmd = [str(cdk_executable()), *args]
     full_env = {**os.environ, **env, "JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION": "20"}
     # The venv's python must run app.py even when the caller did not activate it.

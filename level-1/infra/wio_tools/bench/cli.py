@@ -18,6 +18,7 @@ from wio_simulator.readings import ReadingGenerator, payload_size
 from wio_tools.bench.report import BenchReport
 from wio_tools.bench.run import run_benchmark
 from wio_tools.bench.target import BenchError, BenchTarget, Say, local_target
+from wio_tools.deploy import DeployError
 from wio_tools.provision import ProvisionError
 
 # 1,000 devices x 1 msg/s exceeds what MiniStack (one Python process, about one core)
@@ -144,7 +145,7 @@ def main(argv: list[str] | None = None) -> int:
     except (KeyboardInterrupt, _Terminated):
         say("interrupted: everything started was stopped")
         return 130
-    except (BenchError, ProvisionError) as exc:
+    except (BenchError, ProvisionError, DeployError) as exc:
         say(f"error: {exc}")
         return 2
     finally:
