@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import time
 from dataclasses import dataclass, field
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -95,3 +96,14 @@ def drain_rejected(target: Target, *, expect: int, timeout: float) -> list[dict[
             got.append(json.loads(msg["Body"]))
             sqs.delete_message(QueueUrl=url, ReceiptHandle=msg["ReceiptHandle"])
     return got
+
+
+def plain(value: Any) -> Any:
+    """DynamoDB's Decimals (also inside maps and lists) as the ints and floats a device sent."""
+    if isinstance(value, Decimal):
+        return int(value) if value == value.to_integral_value() else float(value)
+    if isinstance(value, dict):
+        return {k: plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [plain(v) for v in value]
+    return value

@@ -6,27 +6,16 @@ from __future__ import annotations
 import base64
 import json
 import time
-from decimal import Decimal
 from typing import Any
 
 import pytest
 from bad_input_corpus import CORPUS, REJECTED, STORED, render
-from it_support import Target, device_items, drain_rejected, wait_for
+from it_support import plain, Target, device_items, drain_rejected, wait_for
 
 pytestmark = pytest.mark.integration
 
 # IoT Core's payload limit is 128 KiB.
 MAX_PAYLOAD = 128 * 1024
-
-
-def _plain(value: Any) -> Any:
-    if isinstance(value, Decimal):
-        return int(value) if value == value.to_integral_value() else float(value)
-    if isinstance(value, dict):
-        return {k: _plain(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_plain(v) for v in value]
-    return value
 
 
 def test_corpus_has_enough_cases() -> None:
@@ -57,7 +46,7 @@ def test_each_bad_input_has_its_exact_outcome_and_good_messages_follow(
         ),
         timeout=30,
     )
-    rows = {_plain(i["timestamp"]): _plain(i) for i in (items or [])}
+    rows = {plain(i["timestamp"]): plain(i) for i in (items or [])}
     n_rejected = sum(1 for c in CORPUS if c.outcome == REJECTED)
     dead_letters = drain_rejected(target, expect=n_rejected, timeout=30)
     rejected_payloads = [base64.b64decode(m["payload_base64"]) for m in dead_letters]
@@ -110,7 +99,7 @@ def test_oversized_payload_is_refused_and_the_device_recovers(
         timeout=20,
     )
     assert items, "the good message after the oversized one was not stored"
-    stored = {_plain(i["timestamp"]) for i in device_items(target, creds.thing_name)}
+    stored = {plain(i["timestamp"]) for i in device_items(target, creds.thing_name)}
     if target.is_local:
         # MiniStack does not enforce IoT Core's 128 KiB message limit; record what it does so
         # a change in the emulator is noticed.

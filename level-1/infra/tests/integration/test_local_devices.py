@@ -14,7 +14,8 @@ from typing import Any
 
 import pytest
 
-from infra.names import ResourceNames
+from it_support import Target, device_items
+
 from wio_simulator import DeviceSpec, FleetConfig, FleetResult, run_fleet
 from wio_tools.local_aws import LocalAws
 from wio_tools.provision import (
@@ -28,7 +29,6 @@ from wio_tools.provision import (
 )
 
 pytestmark = [pytest.mark.local, pytest.mark.slow]
-NAMES = ResourceNames("attempt")
 
 
 @pytest.fixture(scope="module")
@@ -41,11 +41,6 @@ def local_aws(target: Any) -> LocalAws:
 @pytest.fixture(scope="module")
 def prov(provision_target: AwsTarget) -> AwsTarget:
     return provision_target
-
-
-@pytest.fixture
-def table(local_aws: LocalAws) -> Any:
-    return local_aws.resource("dynamodb").Table(NAMES.table)
 
 
 def _fleet_config(creds: list[DeviceCredentials], **kw: Any) -> FleetConfig:
@@ -63,26 +58,16 @@ def _fleet_config(creds: list[DeviceCredentials], **kw: Any) -> FleetConfig:
     )
 
 
-def _stored(table: Any, device_id: str) -> dict[int, dict[str, Any]]:
-    items: list[dict[str, Any]] = []
-    kwargs: dict[str, Any] = {
-        "KeyConditionExpression": "device_id = :d",
-        "ExpressionAttributeValues": {":d": device_id},
-    }
-    while True:
-        page = table.query(**kwargs)
-        items.extend(page["Items"])
-        if "LastEvaluatedKey" not in page:
-            return {int(i["timestamp"]): i for i in items}
-        kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+def _stored(target: Target, device_id: str) -> dict[int, dict[str, Any]]:
+    return {int(i["timestamp"]): i for i in device_items(target, device_id)}
 
 
-def _assert_all_stored(table: Any, result: FleetResult, timeout: float = 10.0) -> None:
+def _assert_all_stored(target: Target, result: FleetResult, timeout: float = 10.0) -> None:
     expected = result.by_key()
     devices = {d for d, _ in expected}
     deadline = time.monotonic() + timeout
     while True:
-        stored = {(d, ts): item for d in devices for ts, item in _stored(table, d).items()}
+        stored = {(d, ts): item for d in devices for ts, item in _stored(target, d).items()}
         if set(expected) <= set(stored) or time.monotonic() > deadline:
             break
         time.sleep(0.2)
@@ -100,7 +85,7 @@ def _assert_all_stored(table: Any, result: FleetResult, timeout: float = 10.0) -
 
 
 def test_single_thing_every_message_acked_and_stored(
-    prov: AwsTarget, tmp_path: Path, table: Any
+    prov: AwsTarget, tmp_path: Path, target: Target
 ) -> None:
     creds = provision_thing("wio-it-01", target=prov, certs_dir=tmp_path)
     assert creds.local and creds.mqtt_host == "127.0.0.1" and creds.ca_path.is_file()
@@ -108,16 +93,16 @@ def test_single_thing_every_message_acked_and_stored(
     assert result.ok, result.summary_lines()
     assert (result.sent, result.acknowledged, result.failed) == (30, 30, 0)
     assert result.ack_p95_ms > 0
-    _assert_all_stored(table, result)
-    assert len(_stored(table, "wio-it-01")) == 30  # stored once each
+    _assert_all_stored(target, result)
+    assert len(_stored(target, "wio-it-01")) == 30  # stored once each
 
 
-def test_fleet_each_device_own_certificate(prov: AwsTarget, tmp_path: Path, table: Any) -> None:
+def test_fleet_each_device_own_certificate(prov: AwsTarget, tmp_path: Path, target: Target) -> None:
     fleet = provision_fleet(6, fleet_prefix="itfleet", target=prov, certs_dir=tmp_path)
     assert len({c.certificate_id for c in fleet}) == 6
     result = run_fleet(_fleet_config(fleet, count=8, interval=0.1, stagger=0.3))
     assert result.ok and result.connects == 6, result.summary_lines()
-    _assert_all_stored(table, result)
+    _assert_all_stored(target, result)
     assert delete_fleet("itfleet", target=prov, certs_dir=tmp_path) == 6
 
 
@@ -133,14 +118,14 @@ def test_missing_policy_says_stack_not_deployed(prov: AwsTarget, tmp_path: Path)
 
 
 def test_provision_round_trip_then_connection_refused(
-    local_aws: LocalAws, prov: AwsTarget, tmp_path: Path, table: Any
+    local_aws: LocalAws, prov: AwsTarget, tmp_path: Path, target: Target
 ) -> None:
     creds = provision_thing("wio-it-rt", target=prov, certs_dir=tmp_path / "certs")
     kept = tmp_path / "kept"
     shutil.copytree(creds.directory, kept)
     ok = run_fleet(_fleet_config([creds], count=3))
     assert ok.ok
-    _assert_all_stored(table, ok)
+    _assert_all_stored(target, ok)
 
     assert delete_thing("wio-it-rt", target=prov, certs_dir=tmp_path / "certs")
     assert not creds.directory.exists()
@@ -168,7 +153,7 @@ def test_provision_round_trip_then_connection_refused(
 
 
 def test_emulator_restart_mid_run_resends_without_loss(
-    local_aws: LocalAws, prov: AwsTarget, tmp_path: Path, table: Any
+    local_aws: LocalAws, prov: AwsTarget, tmp_path: Path, target: Target
 ) -> None:
     fleet = provision_fleet(3, fleet_prefix="itrestart", target=prov, certs_dir=tmp_path)
     cfg = _fleet_config(fleet, count=40, interval=0.1, drain_timeout=60.0)
@@ -181,6 +166,6 @@ def test_emulator_restart_mid_run_resends_without_loss(
     assert local_aws.is_healthy()
     assert result.ok, result.summary_lines()
     assert result.disconnects >= 3 and result.connects >= 6
-    _assert_all_stored(table, result)
+    _assert_all_stored(target, result)
     for creds in fleet:
-        assert len(_stored(table, creds.thing_name)) == 40  # no duplicates, none lost
+        assert len(_stored(target, creds.thing_name)) == 40  # no duplicates, none lost

@@ -4,21 +4,14 @@ from __future__ import annotations
 
 import json
 import time
-from decimal import Decimal
 from typing import Any
 
 import pytest
-from it_support import Target, device_items, wait_for
+from it_support import plain, Target, device_items, wait_for
 
 from wio_simulator.engine import DeviceSpec, FleetConfig, run_fleet
 
 pytestmark = pytest.mark.integration
-
-
-def _as_plain(value: Any) -> Any:
-    if isinstance(value, Decimal):
-        return int(value) if value == value.to_integral_value() else float(value)
-    return value
 
 
 def test_every_simulated_reading_is_stored_once_with_equal_values(
@@ -54,7 +47,7 @@ def test_every_simulated_reading_is_stored_once_with_equal_values(
         item = stored[record.timestamp]
         sent = record.values()
         for key, value in sent.items():
-            assert _as_plain(item[key]) == value, (key, item, sent)
+            assert plain(item[key]) == value, (key, item, sent)
         assert item["device_id"] == creds.thing_name
         # received_at: server time in epoch milliseconds, close to the send time.
         assert abs(int(item["received_at"]) / 1000 - time.time()) < 600
@@ -69,7 +62,7 @@ def test_device_id_is_the_topics_even_when_the_payload_claims_another(
     with connect(creds) as client:
         client.publish(creds.topic, json.dumps(payload))
     items = wait_for(lambda: device_items(target, creds.thing_name), timeout=20)
-    assert [(_as_plain(i["timestamp"]), i["device_id"]) for i in items] == [(ts, creds.thing_name)]
+    assert [(plain(i["timestamp"]), i["device_id"]) for i in items] == [(ts, creds.thing_name)]
     assert device_items(target, "someone-else") == []
 
 
