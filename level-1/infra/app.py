@@ -33,9 +33,8 @@ from cdk_nag import AwsSolutionsChecks
 
 from infra.analytics import DEFAULT_CRAWLER_SCHEDULE
 from infra.infra_stack import IotMonitoringStack, StackSettings
-from infra.names import DEFAULT_PREFIX, ResourceNames
+from wio_contract.names import DEFAULT_PREFIX, DEFAULT_REGION, ResourceNames
 
-DEFAULT_REGION = "ap-northeast-1"
 S3_LOGS_BY_POLICY_FLAG = "@aws-cdk/aws-s3:serverAccessLogsUseBucketPolicy"
 # Bucket names are at most 63 characters: "<prefix>-s3-athena-results-<12 digits>-<region>".
 PREFIX_RE = re.compile(r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$")

@@ -26,7 +26,7 @@ from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_sam as sam
 from constructs import Construct
 
-from infra.names import ResourceNames
+from wio_contract.names import ResourceNames
 from infra.nag import acknowledge
 from infra.queries import load_named_queries
 

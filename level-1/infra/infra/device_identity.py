@@ -14,7 +14,7 @@ import aws_cdk as cdk
 from aws_cdk import aws_iot as iot
 from constructs import Construct
 
-from infra.names import ResourceNames
+from wio_contract.names import ResourceNames
 
 THING_NAME_VARIABLE = "${iot:Connection.Thing.ThingName}"
 

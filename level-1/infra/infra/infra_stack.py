@@ -14,12 +14,12 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import aws_logs as logs
 from constructs import Construct
 
-from infra import names as n
+from wio_contract import names as n
 from infra.analytics import DEFAULT_CRAWLER_SCHEDULE, ConnectorSettings, SensorAnalytics
 from infra.device_identity import DeviceIdentity
 from infra.ingest import SensorIngest
 from infra.monitoring import SensorMonitoring
-from infra.names import ResourceNames
+from wio_contract.names import ResourceNames
 from infra.nag import acknowledge
 from infra.storage import SensorStorage
 

@@ -28,7 +28,7 @@ from aws_cdk import aws_sns_subscriptions as subscriptions
 from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
-from infra.names import ResourceNames
+from wio_contract.names import ResourceNames
 
 PERIOD = cdk.Duration.minutes(5)
 GREATER_OR_EQUAL = cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD

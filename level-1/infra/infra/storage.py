@@ -13,7 +13,7 @@ from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
-from infra.names import ResourceNames
+from wio_contract.names import ResourceNames
 
 PARTITION_KEY = "device_id"
 SORT_KEY = "timestamp"

@@ -13,7 +13,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from infra.names import ResourceNames
+from wio_contract.names import ResourceNames
 from wio_tools import deploy
 from wio_tools.local_aws import LocalAws, LocalAwsError, _format_env, default_state_file
 from wio_tools.provision import (

@@ -17,7 +17,7 @@ from typing import Any, Iterator
 import boto3
 import pytest
 
-from infra.names import ResourceNames
+from wio_contract.names import ResourceNames
 from wio_tools import deploy
 
 from it_support import Target

@@ -11,7 +11,7 @@ from typing import Any
 
 import boto3
 
-from infra.names import ResourceNames
+from wio_contract.names import ResourceNames
 
 
 @dataclass

@@ -57,5 +57,5 @@ def test_crawler_catalogues_the_table(target: Target) -> None:
     crawler = wait_for(finished, timeout=CRAWL_TIMEOUT_S, interval=15)
     assert crawler, "crawler did not finish"
     assert crawler["LastCrawl"]["Status"] == "SUCCEEDED", crawler["LastCrawl"]
-    table = glue.get_table(DatabaseName=target.names.glue_database, Name=target.names.crawled_table)
+    table = glue.get_table(DatabaseName=target.names.glue_database, Name=target.names.glue_table)
     assert table["Table"]["Parameters"]["classification"] == "dynamodb"

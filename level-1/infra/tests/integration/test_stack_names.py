@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from it_support import Target
 
-from infra import names as output_keys
+from wio_contract import names as output_keys
 
 pytestmark = pytest.mark.integration
 

@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 import app as app_module
-from infra import names as n
+from wio_contract import names as n
 from infra.infra_stack import IOT_ENDPOINT_COMMAND, StackSettings, log_retention
 from synth_helpers import ALARM_EMAIL, QUICKSIGHT_ARN, Synth
 

@@ -37,9 +37,10 @@ from infra.analytics import (
     SensorAnalytics,
 )
 from infra.device_identity import DeviceIdentity
-from infra.ingest import SensorIngest, sensor_data_sql
+from infra.ingest import SensorIngest
+from wio_contract.iot_sql import sensor_data_sql
 from infra.monitoring import SensorMonitoring
-from infra.names import ResourceNames
+from wio_contract.names import ResourceNames
 from infra.storage import SensorStorage
 from synth_helpers import Synth, cdk_json_context, get_att, ref
 

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from infra import ingest
-from infra.ingest import rejected_sql, sensor_data_sql, valid_message_predicate
+from wio_contract.iot_sql import rejected_sql, sensor_data_sql, valid_message_predicate
 from synth_helpers import ACCOUNT, PARTITION, REGION, Synth, arn_join, get_att, policy_statements
 
 pytestmark = pytest.mark.unit

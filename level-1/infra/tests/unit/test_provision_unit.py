@@ -16,7 +16,7 @@ import pytest
 from botocore.exceptions import ClientError
 from moto import mock_aws
 
-from infra.names import ResourceNames
+from wio_contract.names import ResourceNames
 from wio_tools import provision
 from wio_tools.provision import (
     AwsTarget,

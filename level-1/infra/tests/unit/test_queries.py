@@ -27,7 +27,7 @@ from sqlglot import exp
 from sqlglot.errors import ErrorLevel
 
 import infra.queries as queries_module
-from infra.names import ResourceNames
+from wio_contract.names import ResourceNames
 from infra.queries import NamedQueryError, NamedQuerySql, load_named_queries, load_named_query
 from wio_tools import query as wq
 
@@ -406,7 +406,7 @@ def test_local_results_do_not_depend_on_the_machine_time_zone(tmp_path: Path) ->
     script = tmp_path / "tz.py"
     script.write_text(
         "import duckdb, json\n"
-        "from infra.names import ResourceNames\n"
+        "from wio_contract.names import ResourceNames\n"
         "from wio_tools import query as wq\n"
         "raw = duckdb.connect().execute('SELECT CAST(TO_TIMESTAMP(0) AS DATE)').fetchone()[0]\n"
         'r = wq.run_local(\'SELECT CAST(from_unixtime("timestamp") AS DATE) AS d FROM '

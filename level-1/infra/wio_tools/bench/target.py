@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterator
 
-from infra.names import ResourceNames
+from wio_contract.names import ResourceNames
 from wio_tools.provision import AwsTarget
 
 Say = Callable[[str], None]

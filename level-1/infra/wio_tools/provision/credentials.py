@@ -12,7 +12,7 @@ from typing import Any
 
 import certifi
 
-from infra.names import ResourceNames
+from wio_contract.names import ResourceNames
 from wio_tools.provision.target import AWS_MQTT_PORT, DEFAULT_REGION, ProvisionError
 
 # level-1/ (this file is level-1/infra/wio_tools/provision/credentials.py)

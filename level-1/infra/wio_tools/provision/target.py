@@ -25,7 +25,7 @@ from botocore.exceptions import (
     NoRegionError,
 )
 
-from infra.names import OUTPUT_DEVICE_POLICY, ResourceNames
+from wio_contract.names import OUTPUT_DEVICE_POLICY, ResourceNames
 
 DEFAULT_REGION = "ap-northeast-1"
 AWS_MQTT_PORT = 8883

@@ -11,7 +11,7 @@ from typing import Any, Callable, Sequence
 
 from botocore.exceptions import ClientError
 
-from infra.names import ResourceNames
+from wio_contract.names import ResourceNames
 from wio_tools.provision.credentials import (
     CERT_FILE,
     DEFAULT_CERTS_DIR,

@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from infra.names import ResourceNames
+from wio_contract.names import ResourceNames
 from wio_tools.query.model import (
     CONNECTOR_DEFAULT_SCHEMA,
     QueryCancelled,

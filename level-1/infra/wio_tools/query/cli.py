@@ -7,7 +7,7 @@ import datetime as dt
 import sys
 from typing import Sequence
 
-from infra.names import ResourceNames
+from wio_contract.names import ResourceNames
 from infra.queries import NamedQueryError, load_named_queries, load_named_query
 from wio_tools.query.athena import PollPolicy
 from wio_tools.query.aws import make_session, resolve_backend

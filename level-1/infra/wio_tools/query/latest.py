@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any, cast
 import boto3
 from botocore.exceptions import BotoCoreError, ClientError
 
-from infra.names import ResourceNames
+from wio_contract.names import ResourceNames
 from wio_tools.query.aws import _dynamodb, _error_code, _where
 from wio_tools.query.model import JST, NOT_DEPLOYED_HINT, QueryError, QueryResult, TableNotFound
 from wio_tools.query.values import (

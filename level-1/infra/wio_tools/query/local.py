@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any, Mapping, Sequence
 import duckdb
 from botocore.exceptions import BotoCoreError, ClientError
 
-from infra.names import ResourceNames
+from wio_contract.names import ResourceNames
 from wio_tools.query.aws import _dynamodb, _error_code, _where
 from wio_tools.query.model import (
     LOCAL_RELATION,

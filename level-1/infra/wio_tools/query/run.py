@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Callable, Mapping
 
 import boto3
 
-from infra.names import ResourceNames
+from wio_contract.names import ResourceNames
 from infra.queries import NamedQueryError, load_named_query
 from wio_tools.query.athena import PollPolicy, run_athena
 from wio_tools.query.aws import _athena, _dynamodb, resolve_backend

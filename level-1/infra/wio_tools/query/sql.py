@@ -9,7 +9,7 @@ import sqlglot
 from sqlglot import exp
 from sqlglot.errors import ErrorLevel, ParseError, UnsupportedError
 
-from infra.names import ResourceNames
+from wio_contract.names import ResourceNames
 from wio_tools.query.model import (
     ATHENA_DEFAULT_CATALOG,
     CONNECTOR_DEFAULT_SCHEMA,
@@ -19,7 +19,7 @@ from wio_tools.query.model import (
 
 
 def _table_aliases(names: ResourceNames) -> tuple[set[str], set[str], set[str]]:
-    tables = {names.table.lower(), names.crawled_table.lower()}
+    tables = {names.table.lower(), names.glue_table.lower()}
     databases = {"", CONNECTOR_DEFAULT_SCHEMA, names.glue_database.lower()}
     catalogs = {"", names.data_catalog.lower(), ATHENA_DEFAULT_CATALOG}
     return tables, databases, catalogs
@@ -58,7 +58,7 @@ def rewrite_table_references(
         known = f'"{names.data_catalog}"."default"."{names.table}"'
         raise QueryError(
             f"the local stand-in for Athena knows only the sensor table ({known}, "
-            f'"{names.glue_database}"."{names.crawled_table}" or "{names.table}"); '
+            f'"{names.glue_database}"."{names.glue_table}" or "{names.table}"); '
             f"the query names {table.sql(dialect='athena')}"
         )
     for column in expression.find_all(exp.Column):

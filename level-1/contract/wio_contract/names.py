@@ -1,7 +1,7 @@
 """Every resource name, derived from one prefix.
 
-Pure Python (no CDK import) so the provisioning and query tools can share it.
-The defaults are the names the original README's commands use.
+Part of the contract (no CDK import), so the CDK apps of both levels, the tools and the tests
+share one spelling of every name. The defaults are the names the original README's commands use.
 """
 
 from __future__ import annotations
@@ -9,6 +9,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 DEFAULT_PREFIX = "attempt"
+#: The project's home region, used when neither an argument, the environment nor the AWS
+#: profile names one (Tokyo: most users are in Japan).
+DEFAULT_REGION = "ap-northeast-1"
 
 # Keys of the stack's CloudFormation outputs; tools look resources up through them.
 OUTPUT_TABLE = "TableName"
@@ -18,6 +21,7 @@ OUTPUT_REJECTED_QUEUE_URL = "RejectedQueueUrl"
 OUTPUT_DEVICE_POLICY = "DevicePolicyName"
 OUTPUT_ERROR_LOG_GROUP = "RuleErrorLogGroupName"
 OUTPUT_GLUE_DATABASE = "GlueDatabaseName"
+OUTPUT_GLUE_TABLE = "GlueTableName"
 OUTPUT_CRAWLER = "CrawlerName"
 OUTPUT_WORKGROUP = "AthenaWorkGroupName"
 OUTPUT_RESULTS_BUCKET = "AthenaResultsBucketName"
@@ -70,8 +74,12 @@ class ResourceNames:
         return f"{self.prefix}-glue-crawler-sensor-data"
 
     @property
-    def crawled_table(self) -> str:
-        # The crawler turns '-' into '_' in the table names it writes.
+    def glue_table(self) -> str:
+        """The Glue table the connector reads (defined in CDK, typed from the contract).
+
+        It has the name the crawler would give the table (the crawler turns '-' into '_'),
+        so the original README's ``"<database>"."<table>"`` names lead to it.
+        """
         return self.table.replace("-", "_")
 
     @property
@@ -88,6 +96,24 @@ class ResourceNames:
     def spill_bucket(self, account: str, region: str) -> str:
         return f"{self.prefix}-s3-athena-spill-{account}-{region}"
 
+    @property
+    def analytics_stack(self) -> str:
+        """The level-2 stack, deployed on top of this one."""
+        return f"{self.prefix}-iot-analytics-stack"
+
     @staticmethod
     def device_topic(thing_name: str) -> str:
-        return f"device/{thing_name}/data"
+        return DEVICE_TOPIC.format(thing=thing_name)
+
+    @staticmethod
+    def alerts_topic(thing_name: str) -> str:
+        return ALERTS_TOPIC.format(thing=thing_name)
+
+
+#: Where a device publishes readings, and the filter the rules listen on (thing = level 2).
+DEVICE_TOPIC = "device/{thing}/data"
+TOPIC_FILTER = "device/+/data"
+#: Where the level-2 detector publishes a device's alerts (retained).
+ALERTS_TOPIC = "device/{thing}/alerts"
+#: IoT SQL: the topic level that holds the thing name (topic(2) in device/<thing>/data).
+THING_TOPIC_LEVEL = 2
