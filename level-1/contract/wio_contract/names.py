@@ -22,6 +22,7 @@ OUTPUT_DEVICE_POLICY = "DevicePolicyName"
 OUTPUT_ERROR_LOG_GROUP = "RuleErrorLogGroupName"
 OUTPUT_GLUE_DATABASE = "GlueDatabaseName"
 OUTPUT_GLUE_TABLE = "GlueTableName"
+OUTPUT_TABLE_STREAM = "TableStreamArn"
 OUTPUT_CRAWLER = "CrawlerName"
 OUTPUT_WORKGROUP = "AthenaWorkGroupName"
 OUTPUT_RESULTS_BUCKET = "AthenaResultsBucketName"
@@ -96,10 +97,38 @@ class ResourceNames:
     def spill_bucket(self, account: str, region: str) -> str:
         return f"{self.prefix}-s3-athena-spill-{account}-{region}"
 
+    # ---- level 2 (the analytics stack, deployed on top of this one) ----------------------
     @property
     def analytics_stack(self) -> str:
-        """The level-2 stack, deployed on top of this one."""
         return f"{self.prefix}-iot-analytics-stack"
+
+    @property
+    def lake_database(self) -> str:
+        # Athena DDL accepts no '-' in database names (see NOTES.md): underscores only.
+        return f"{self.prefix}_lake".replace("-", "_")
+
+    @property
+    def lake_table(self) -> str:
+        return "readings"
+
+    @property
+    def lake_delivery_stream(self) -> str:
+        return f"{self.prefix}-firehose-sensor-lake"
+
+    @property
+    def alerts_table(self) -> str:
+        return f"{self.prefix}-dynamodb-sensor-alerts"
+
+    @property
+    def forecast_table(self) -> str:
+        return f"{self.prefix}-dynamodb-sensor-forecast"
+
+    @property
+    def alerts_sns_topic(self) -> str:
+        return f"{self.prefix}-sns-sensor-alerts"
+
+    def lake_bucket(self, account: str, region: str) -> str:
+        return f"{self.prefix}-s3-sensor-lake-{account}-{region}"
 
     @staticmethod
     def device_topic(thing_name: str) -> str:
