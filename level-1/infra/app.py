@@ -140,6 +140,7 @@ def settings_from_context(context: Mapping[str, Any]) -> StackSettings:
         alarm_email=alarm_email,
         quicksight_principal_arn=quicksight,
         rule_error_log_retention_days=error_log_days,
+        table_stream=_bool(context.get("table_stream"), "table_stream", True),
         local=local,
     )
 
@@ -155,6 +156,7 @@ CONTEXT_KEYS = (
     "alarm_email",
     "quicksight_principal_arn",
     "rule_error_log_retention_days",
+    "table_stream",
     "local",
 )
 

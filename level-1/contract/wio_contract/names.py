@@ -103,6 +103,11 @@ class ResourceNames:
         return f"{self.prefix}-iot-analytics-stack"
 
     @property
+    def table_stream_export(self) -> str:
+        """CloudFormation export of the level-1 table's stream ARN (level 2 imports it)."""
+        return f"{self.prefix}-table-stream-arn"
+
+    @property
     def lake_database(self) -> str:
         # Athena DDL accepts no '-' in database names (see NOTES.md): underscores only.
         return f"{self.prefix}_lake".replace("-", "_")

@@ -1,8 +1,9 @@
 """Device identity: the IoT policy every Wio Terminal certificate gets.
 
-A device may connect only with its own thing name as MQTT client id, and publish only to
-``device/<its thing name>/data``. Nothing else: no subscribe, no receive, no shadow, no
-other topic. ``${iot:Connection.Thing.ThingName}`` resolves only when the certificate is
+A device may connect only with its own thing name as MQTT client id, publish only to
+``device/<its thing name>/data``, and subscribe to and receive only
+``device/<its thing name>/alerts`` (where the level-2 detector publishes its alerts).
+Nothing else: no shadow, no other topic. ``${iot:Connection.Thing.ThingName}`` resolves only when the certificate is
 attached to a thing, so an unattached certificate can do nothing.
 """
 
@@ -14,9 +15,11 @@ import aws_cdk as cdk
 from aws_cdk import aws_iot as iot
 from constructs import Construct
 
-from wio_contract.names import ResourceNames
+from wio_contract.names import ALERTS_TOPIC, DEVICE_TOPIC, ResourceNames
 
 THING_NAME_VARIABLE = "${iot:Connection.Thing.ThingName}"
+DATA_TOPIC_OF_THING = DEVICE_TOPIC.format(thing=THING_NAME_VARIABLE)
+ALERTS_TOPIC_OF_THING = ALERTS_TOPIC.format(thing=THING_NAME_VARIABLE)
 
 
 def device_policy_document(*, partition: str, region: str, account: str) -> dict[str, Any]:
@@ -35,7 +38,20 @@ def device_policy_document(*, partition: str, region: str, account: str) -> dict
                 "Sid": "PublishOwnSensorData",
                 "Effect": "Allow",
                 "Action": "iot:Publish",
-                "Resource": f"{arn_prefix}:topic/device/{THING_NAME_VARIABLE}/data",
+                "Resource": f"{arn_prefix}:topic/{DATA_TOPIC_OF_THING}",
+            },
+            {
+                # Subscribe is authorised on the topic filter, Receive on the topic.
+                "Sid": "SubscribeOwnAlerts",
+                "Effect": "Allow",
+                "Action": "iot:Subscribe",
+                "Resource": f"{arn_prefix}:topicfilter/{ALERTS_TOPIC_OF_THING}",
+            },
+            {
+                "Sid": "ReceiveOwnAlerts",
+                "Effect": "Allow",
+                "Action": "iot:Receive",
+                "Resource": f"{arn_prefix}:topic/{ALERTS_TOPIC_OF_THING}",
             },
         ],
     }

@@ -83,6 +83,8 @@ class StackSettings:
     alarm_email: str | None = None
     quicksight_principal_arn: str | None = None
     rule_error_log_retention_days: int = DEFAULT_RULE_ERROR_LOG_RETENTION_DAYS
+    #: The table's NEW_IMAGE stream, which the level-2 lake reads.
+    table_stream: bool = True
     #: Deploying into the local emulator (MiniStack): no connector, no named queries and no
     #: auto-delete custom resource, which it cannot run.
     local: bool = False
@@ -129,6 +131,7 @@ class IotMonitoringStack(cdk.Stack):
             auto_delete_objects=settings.auto_delete_objects,
             ttl_enabled=settings.retention_days is not None,
             results_retention_days=settings.results_retention_days,
+            stream=settings.table_stream,
         )
         table = self.storage.table
 
@@ -277,6 +280,7 @@ class IotMonitoringStack(cdk.Stack):
                 "CloudWatch Logs group of rule errors and refused messages",
             ),
             (n.OUTPUT_GLUE_DATABASE, names.glue_database, "Glue database"),
+            (n.OUTPUT_GLUE_TABLE, names.glue_table, "Glue table the connector reads"),
             (n.OUTPUT_CRAWLER, self.analytics.crawler.ref, "Glue crawler"),
             (n.OUTPUT_WORKGROUP, self.analytics.workgroup.ref, "Athena workgroup"),
             (
@@ -305,3 +309,12 @@ class IotMonitoringStack(cdk.Stack):
             )
         for key, value, description in outputs:
             cdk.CfnOutput(self, key, value=value, description=description)
+        if self.storage.table.table_stream_arn is not None:
+            # Exported: the level-2 stack reads the readings through this stream.
+            cdk.CfnOutput(
+                self,
+                n.OUTPUT_TABLE_STREAM,
+                value=self.storage.table.table_stream_arn,
+                description="DynamoDB stream (NEW_IMAGE) of the readings table, for level 2",
+                export_name=names.table_stream_export,
+            )

@@ -42,6 +42,7 @@ class SensorStorage(Construct):
         ttl_enabled: bool = False,
         results_retention_days: int = 30,
         point_in_time_recovery: bool = True,
+        stream: bool = True,
     ) -> None:
         super().__init__(scope, construct_id)
         if results_retention_days < 1:
@@ -64,6 +65,8 @@ class SensorStorage(Construct):
             encryption=dynamodb.TableEncryption.AWS_MANAGED,
             # TTL works in epoch SECONDS; the rule writes expires_at = timestamp()/1000 + N.
             time_to_live_attribute=TTL_ATTRIBUTE if ttl_enabled else None,
+            # NEW_IMAGE feeds the level-2 lake; a stream costs nothing until something reads it.
+            stream=dynamodb.StreamViewType.NEW_IMAGE if stream else None,
             removal_policy=removal_policy,
         )
 
