@@ -14,7 +14,7 @@ import os
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
-from typing import Any, Literal, Mapping
+from typing import Any, Literal, Mapping, cast
 
 SCHEMA_FILE = "sensor-payload.schema.json"
 
@@ -33,6 +33,7 @@ SCHEMA_PATH = _schema_path()
 
 JsonType = Literal["integer", "number", "string"]
 Role = Literal["identity", "time", "measurement", "diagnostic", "server"]
+ROLES: tuple[str, ...] = ("identity", "time", "measurement", "diagnostic", "server")
 
 # One row per JSON type: DynamoDB attribute type, Glue/Athena column type, DuckDB type,
 # Parquet physical type.
@@ -119,12 +120,12 @@ def _field(name: str, spec: Mapping[str, Any], *, required: bool, role: str | No
     if json_type not in _STORAGE_TYPES:
         raise ContractError(f"field {name!r}: type must be integer, number or string")
     resolved_role = role or spec.get("x-role")
-    if resolved_role not in ("identity", "time", "measurement", "diagnostic", "server"):
-        raise ContractError(f"field {name!r}: x-role must be identity, time, measurement or diagnostic")
+    if resolved_role not in ROLES:
+        raise ContractError(f"field {name!r}: x-role must be one of {', '.join(ROLES)}")
     return Field(
         name=name,
         json_type=json_type,
-        role=resolved_role,
+        role=cast(Role, resolved_role),
         required=required,
         title=str(spec.get("title", name)),
         label_ja=str(spec.get("x-label-ja", spec.get("title", name))),
@@ -224,17 +225,32 @@ class Contract:
     def duckdb_types(self) -> dict[str, str]:
         return {f.name: f.duckdb_type for f in self.stored_fields}
 
-    def validate(self, payload: Any) -> list[str]:
-        """Problems of a decoded payload by the schema (empty when valid); never raises."""
+    def validate(
+        self, payload: Any, *, now: float | None = None, thing: str | None = None
+    ) -> list[str]:
+        """Problems of a decoded payload by the schema (empty when valid); never raises.
+
+        With ``now`` (epoch seconds), a time further ahead than the rule allows is a problem;
+        with ``thing`` (the topic's thing name), an identity that disagrees with it.
+        """
         if not isinstance(payload, dict):
             return ["the payload is not a JSON object"]
-        problems = [f"unknown field {key!r}" for key in payload if key not in self.schema["properties"]]
+        problems = [
+            f"unknown field {key!r}" for key in payload if key not in self.schema["properties"]
+        ]
         for f in self.payload_fields:
             if f.name not in payload:
                 if f.required:
                     problems.append(f"missing required field {f.name!r}")
             elif not f.accepts(payload[f.name]):
                 problems.append(f"{f.name}={payload[f.name]!r} is not a valid {f.json_type}")
+        claimed = payload.get(self.identity.name)
+        if thing is not None and claimed is not None and claimed != thing:
+            problems.append(f"{self.identity.name}={claimed!r} is not the topic's thing {thing!r}")
+        stamp = payload.get(self.time.name)
+        if now is not None and stamp is not None and self.time.accepts(stamp):
+            if float(stamp) > now + self.max_ahead_of_server_seconds:
+                problems.append(f"{self.time.name}={stamp} is ahead of the server clock")
         return problems
 
 

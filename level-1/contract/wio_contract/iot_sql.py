@@ -92,7 +92,9 @@ def stored_columns(
     server = {f.name for f in contract.stored_extra_fields}
     expected = {"received_at", "expires_at", "raw_payload"}
     if server != expected:
-        raise ValueError(f"x-stored-fields must be exactly {sorted(expected)}, not {sorted(server)}")
+        raise ValueError(
+            f"x-stored-fields must be exactly {sorted(expected)}, not {sorted(server)}"
+        )
     columns["received_at"] = "timestamp()"
     if retention_days is not None:
         if retention_days < 1:

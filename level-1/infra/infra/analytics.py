@@ -29,6 +29,7 @@ from constructs import Construct
 from wio_contract.names import ResourceNames
 from infra.nag import acknowledge
 from infra.queries import load_named_queries
+from wio_contract.fields import CONTRACT, Contract
 
 DEFAULT_CRAWLER_SCHEDULE = "cron(0 2 * * ? *)"  # 02:00 UTC = 11:00 JST
 CONNECTOR_MARKER_LOCATION = "dynamo-db-flag"
@@ -85,6 +86,7 @@ class SensorAnalytics(Construct):
         connector: ConnectorSettings | None = None,
         named_queries: bool = True,
         quicksight_principal_arn: str | None = None,
+        contract: Contract = CONTRACT,
         removal_policy: cdk.RemovalPolicy = cdk.RemovalPolicy.DESTROY,
     ) -> None:
         super().__init__(scope, construct_id)
@@ -107,15 +109,43 @@ class SensorAnalytics(Construct):
             ),
         )
 
+        # --- The table the connector reads, typed from the contract ------------------------
+        self.glue_table_name = names.glue_table
+        self.glue_table = glue.CfnTable(
+            self,
+            "SensorTable",
+            catalog_id=cdk.Aws.ACCOUNT_ID,
+            database_name=names.glue_database,
+            table_input=glue.CfnTable.TableInputProperty(
+                name=names.glue_table,
+                description=f"DynamoDB table {names.table}, columns from the payload contract",
+                table_type="EXTERNAL_TABLE",
+                parameters={
+                    "classification": "dynamodb",
+                    # The connector maps this Glue table to the real (hyphenated) table name.
+                    "sourceTable": table_name,
+                },
+                storage_descriptor=glue.CfnTable.StorageDescriptorProperty(
+                    location=(
+                        f"arn:{cdk.Aws.PARTITION}:dynamodb:{cdk.Aws.REGION}:"
+                        f"{cdk.Aws.ACCOUNT_ID}:table/{table_name}"
+                    ),
+                    columns=[
+                        glue.CfnTable.ColumnProperty(name=name, type=glue_type, comment=comment)
+                        for name, glue_type, comment in contract.glue_columns()
+                    ],
+                ),
+            ),
+        )
+        self.glue_table.node.add_dependency(self.database)
+
         # --- Crawler -----------------------------------------------------------------------
+        # No aws:SourceAccount condition: AWS documents none for Glue assuming a crawler role.
         self.crawler_role = iam.Role(
             self,
             "CrawlerRole",
             description=f"Glue crawler {names.crawler}: reads {names.table} into the catalog",
-            assumed_by=iam.ServicePrincipal(
-                "glue.amazonaws.com",
-                conditions={"StringEquals": {"aws:SourceAccount": cdk.Aws.ACCOUNT_ID}},
-            ),
+            assumed_by=iam.ServicePrincipal("glue.amazonaws.com"),
             managed_policies=[
                 iam.ManagedPolicy.from_aws_managed_policy_name("service-role/AWSGlueServiceRole")
             ],
@@ -155,12 +185,13 @@ class SensorAnalytics(Construct):
             ),
             schedule=schedule,
             schema_change_policy=glue.CfnCrawler.SchemaChangePolicyProperty(
-                update_behavior="UPDATE_IN_DATABASE",
+                # The contract owns the table: the crawler only logs schema drift.
+                update_behavior="LOG",
                 # Never drop catalog tables when the source looks gone; just log it.
                 delete_behavior="LOG",
             ),
         )
-        self.crawler.node.add_dependency(self.database)
+        self.crawler.node.add_dependency(self.glue_table)
         acknowledge(
             self.crawler,
             "AwsSolutions-GL1",
@@ -214,7 +245,7 @@ class SensorAnalytics(Construct):
             self._add_connector(connector, removal_policy=removal_policy)
             if named_queries:
                 # Plain names (not tokens), so the saved SQL reads as it does in the README.
-                self._add_named_queries(table_name=names.table)
+                self._add_named_queries()
 
         if quicksight_principal_arn:
             self._add_quicksight(quicksight_principal_arn)
@@ -345,9 +376,9 @@ class SensorAnalytics(Construct):
         )
         self.data_catalog.node.add_dependency(self.connector_application)
 
-    def _add_named_queries(self, *, table_name: str) -> None:
+    def _add_named_queries(self) -> None:
         assert self.data_catalog is not None and self.data_catalog_name is not None
-        for query in load_named_queries(catalog=self.data_catalog_name, table=table_name):
+        for query in load_named_queries(names=self.names):
             named_query = athena.CfnNamedQuery(
                 self,
                 f"NamedQuery-{query.name}",

@@ -3,8 +3,8 @@
 A device may connect only with its own thing name as MQTT client id, publish only to
 ``device/<its thing name>/data``, and subscribe to and receive only
 ``device/<its thing name>/alerts`` (where the level-2 detector publishes its alerts).
-Nothing else: no shadow, no other topic. ``${iot:Connection.Thing.ThingName}`` resolves only when the certificate is
-attached to a thing, so an unattached certificate can do nothing.
+Nothing else: no shadow, no other topic. ``${iot:Connection.Thing.ThingName}`` resolves
+only when the certificate is attached to a thing, so an unattached certificate can do nothing.
 """
 
 from __future__ import annotations

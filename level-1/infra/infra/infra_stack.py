@@ -15,6 +15,7 @@ from aws_cdk import aws_logs as logs
 from constructs import Construct
 
 from wio_contract import names as n
+from wio_contract.fields import CONTRACT, Contract
 from infra.analytics import DEFAULT_CRAWLER_SCHEDULE, ConnectorSettings, SensorAnalytics
 from infra.device_identity import DeviceIdentity
 from infra.ingest import SensorIngest
@@ -115,6 +116,7 @@ class IotMonitoringStack(cdk.Stack):
         construct_id: str,
         *,
         settings: StackSettings,
+        contract: Contract = CONTRACT,
         **kwargs: Any,
     ) -> None:
         super().__init__(scope, construct_id, **kwargs)
@@ -141,6 +143,7 @@ class IotMonitoringStack(cdk.Stack):
             names=names,
             table_name=table.table_name,
             retention_days=settings.retention_days,
+            contract=contract,
             error_log_retention=log_retention(settings.rule_error_log_retention_days),
             removal_policy=removal,
         )
@@ -167,6 +170,7 @@ class IotMonitoringStack(cdk.Stack):
             connector=connector,
             named_queries=settings.named_queries_enabled,
             quicksight_principal_arn=settings.quicksight_principal_arn,
+            contract=contract,
             removal_policy=removal,
         )
 

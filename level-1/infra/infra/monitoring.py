@@ -6,6 +6,11 @@ Alarms (all ``treat_missing_data=NOT_BREACHING``; a quiet system is a healthy on
   ``Failure`` / ``ErrorActionFailure`` per ``(ActionType, RuleName)``; the alarms use a
   CloudWatch Metrics Insights query per rule so every action type is covered;
 * messages throttled by the main rule (``RuleMessageThrottled``);
+* JSON parse errors of either rule (``ParseError``: a payload that is not JSON);
+* unhandled messages (AWS only, metric math): ``TopicMatch`` counts every message on the
+  topic whatever the WHERE says, so ``TopicMatch - stored - rejected`` (each counted as the
+  action's ``Success + Failure``: DynamoDBv2 for the main rule, SQS for the rejected rule) is
+  what neither rule took. It must stay 0; see ``wio_contract.iot_sql`` for why it might not;
 * rejected messages waiting in the dead-letter queue;
 * DynamoDB ``SystemErrors`` and ``ThrottledRequests`` on ``PutItem`` (the only call the rule
   makes). DynamoDB's ``UserErrors`` metric is account-wide (no table dimension), so a
@@ -31,6 +36,9 @@ from constructs import Construct
 from wio_contract.names import ResourceNames
 
 PERIOD = cdk.Duration.minutes(5)
+#: The action whose success means "stored", and the one that means "rejected".
+STORE_ACTION_TYPE = "DynamoDBv2"
+REJECT_ACTION_TYPE = "SQS"
 GREATER_OR_EQUAL = cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD
 
 
@@ -73,9 +81,27 @@ class SensorMonitoring(Construct):
         # Alarm metrics carry no label: a labelled metric is rendered in the alarm's
         # ``Metrics`` (math) form, which the local emulator rejects.
         topic_match = self._iot_metric("TopicMatch", rule_name)
-        rejected_match = self._iot_metric("TopicMatch", rejected_rule_name)
+        stored = self._iot_metric("Success", rule_name, STORE_ACTION_TYPE)
+        store_failed = self._iot_metric("Failure", rule_name, STORE_ACTION_TYPE)
+        rejected = self._iot_metric("Success", rejected_rule_name, REJECT_ACTION_TYPE)
+        reject_failed = self._iot_metric("Failure", rejected_rule_name, REJECT_ACTION_TYPE)
         throttled = self._iot_metric("RuleMessageThrottled", rule_name)
         parse_errors = self._iot_metric("ParseError", rule_name)
+        rejected_parse_errors = self._iot_metric("ParseError", rejected_rule_name)
+        self.unhandled: cloudwatch.MathExpression | None = None
+        if metrics_insights_alarms:
+            self.unhandled = cloudwatch.MathExpression(
+                expression="FILL(m, 0) - FILL(s, 0) - FILL(sf, 0) - FILL(r, 0) - FILL(rf, 0)",
+                using_metrics={
+                    "m": topic_match,
+                    "s": stored,
+                    "sf": store_failed,
+                    "r": rejected,
+                    "rf": reject_failed,
+                },
+                period=PERIOD,
+                label="unhandled (neither rule)",
+            )
 
         def failures(metric_name: str, rule: str) -> cloudwatch.IMetric:
             if metrics_insights_alarms:
@@ -119,6 +145,10 @@ class SensorMonitoring(Construct):
              f"{rejected_rule_name}: the error action itself failed; messages may be lost"),
             ("RuleThrottled", "rule-throttled", throttled,
              f"{rule_name}: AWS IoT throttled messages"),
+            ("RuleParseErrors", "rule-parse-errors", parse_errors,
+             f"{rule_name}: payloads that are not JSON; see the rule error log group"),
+            ("RejectedRuleParseErrors", "rejected-rule-parse-errors", rejected_parse_errors,
+             f"{rejected_rule_name}: payloads that are not JSON reached neither rule"),
             ("RejectedMessages", "rejected-messages", dlq_depth,
              "Devices sent messages the rule refused; inspect the dead-letter queue"),
             ("TableSystemErrors", "dynamodb-system-errors", system_errors,
@@ -142,6 +172,27 @@ class SensorMonitoring(Construct):
             if self.alarm_topic is not None:
                 alarm.add_alarm_action(cloudwatch_actions.SnsAction(self.alarm_topic))
             self.alarms[construct_name] = alarm
+        if self.unhandled is not None:
+            # 2 of 3 periods: a message counted by TopicMatch at the end of one period and by
+            # its action at the start of the next must not page anyone.
+            alarm = cloudwatch.Alarm(
+                self,
+                "UnhandledMessages",
+                alarm_name=f"{names.prefix}-alarm-unhandled-messages",
+                alarm_description=(
+                    "Messages on device/+/data that neither rule stored nor rejected; run "
+                    "`uv run wio-doctor --aws` to see which kinds of message vanish"
+                ),
+                metric=self.unhandled,
+                threshold=1,
+                evaluation_periods=3,
+                datapoints_to_alarm=2,
+                comparison_operator=GREATER_OR_EQUAL,
+                treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
+            )
+            if self.alarm_topic is not None:
+                alarm.add_alarm_action(cloudwatch_actions.SnsAction(self.alarm_topic))
+            self.alarms["UnhandledMessages"] = alarm
 
         def labelled(metric: cloudwatch.IMetric, label: str) -> cloudwatch.IMetric:
             if isinstance(metric, (cloudwatch.Metric, cloudwatch.MathExpression)):
@@ -159,9 +210,11 @@ class SensorMonitoring(Construct):
             cloudwatch.GraphWidget(
                 title="Messages in (IoT rules)",
                 left=[
-                    labelled(topic_match, "messages matched"),
-                    labelled(rejected_match, "messages rejected"),
-                    labelled(parse_errors, "JSON parse errors"),
+                    labelled(topic_match, "messages on device/+/data"),
+                    labelled(stored, "stored (DynamoDB writes)"),
+                    labelled(rejected, "rejected (sent to the queue)"),
+                    labelled(parse_errors, "not JSON (parse errors)"),
+                    *([self.unhandled] if self.unhandled is not None else []),
                 ],
                 width=12,
             ),
@@ -203,11 +256,16 @@ class SensorMonitoring(Construct):
         )
 
     @staticmethod
-    def _iot_metric(metric_name: str, rule_name: str) -> cloudwatch.Metric:
+    def _iot_metric(
+        metric_name: str, rule_name: str, action_type: str | None = None
+    ) -> cloudwatch.Metric:
+        dimensions = {"RuleName": rule_name}
+        if action_type is not None:
+            dimensions["ActionType"] = action_type
         return cloudwatch.Metric(
             namespace="AWS/IoT",
             metric_name=metric_name,
-            dimensions_map={"RuleName": rule_name},
+            dimensions_map=dimensions,
             statistic="Sum",
             period=PERIOD,
         )

@@ -126,7 +126,8 @@ class AwsEnvironment:
         return is_local_endpoint(self.endpoint_url)
 
     @property
-    def session(self) -> boto3.session.Session:
+    def session(self) -> Any:
+        """The boto3 session: the normal credential chain (profile, aws-vault, SSO...)."""
         if self._session is None:
             self._session = boto3.session.Session(
                 region_name=self.region, profile_name=None if self.is_local else self.profile

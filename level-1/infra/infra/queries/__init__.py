@@ -4,8 +4,9 @@ Pure Python (no CDK import): the CDK stack turns them into ``AWS::Athena::NamedQ
 resources and ``wio-query`` runs them, on Athena or on the local DuckDB stand-in.
 
 Each ``<name>.sql`` file starts with ``-- <description>``. The SQL may use ``${catalog}``
-(the Athena DynamoDB connector's data catalog) and ``${table}`` (the DynamoDB table name);
-:func:`load_named_queries` fills them in with :class:`string.Template`.
+(the Athena DynamoDB connector's data catalog), ``${database}`` (the flagged Glue database) and
+``${table}`` (the Glue table typed from the payload contract, which points at the DynamoDB
+table); :func:`load_named_queries` fills them in with :class:`string.Template`.
 """
 
 from __future__ import annotations
@@ -14,6 +15,8 @@ import re
 import string
 from dataclasses import dataclass
 from pathlib import Path
+
+from wio_contract.names import ResourceNames
 
 QUERY_DIR = Path(__file__).resolve().parent
 """Folder that holds the ``.sql`` files."""
@@ -48,7 +51,7 @@ def query_names() -> list[str]:
     return [path.stem for path in query_files()]
 
 
-def _parse_file(path: Path, *, catalog: str, table: str) -> NamedQuerySql:
+def _parse_file(path: Path, *, names: ResourceNames) -> NamedQuerySql:
     name = path.stem
     if not _NAME_RE.match(name):
         raise NamedQueryError(f"{path.name}: the name {name!r} is not kebab-case")
@@ -60,31 +63,29 @@ def _parse_file(path: Path, *, catalog: str, table: str) -> NamedQuerySql:
     if not description:
         raise NamedQueryError(f"{path.name}: the description on the first line is empty")
     try:
-        sql = string.Template(text).substitute(catalog=catalog, table=table)
+        sql = string.Template(text).substitute(
+            catalog=names.data_catalog, database=names.glue_database, table=names.glue_table
+        )
     except (KeyError, ValueError) as error:
         raise NamedQueryError(
             f"{path.name}: unknown or malformed placeholder ({error}); "
-            "only ${catalog} and ${table} are defined"
+            "only ${catalog}, ${database} and ${table} are defined"
         ) from error
     sql = sql.strip().rstrip(";").rstrip()
     return NamedQuerySql(name=name, description=description, sql=sql)
 
 
-def load_named_queries(*, catalog: str, table: str) -> list[NamedQuerySql]:
-    """Every named query, sorted by name, for this data catalog and DynamoDB table.
+def load_named_queries(*, names: ResourceNames) -> list[NamedQuerySql]:
+    """Every named query, sorted by name, for the resources of ``names``.
 
-    ``catalog`` is the Athena data catalog registered for the DynamoDB connector and
-    ``table`` the DynamoDB table; the SQL reads ``"<catalog>"."default"."<table>"``.
+    The SQL reads ``"<connector catalog>"."<Glue database>"."<Glue table>"``.
     """
-    for value, what in ((catalog, "catalog"), (table, "table")):
-        if not value or '"' in value:
-            raise NamedQueryError(f"invalid {what} name {value!r}")
-    return [_parse_file(path, catalog=catalog, table=table) for path in query_files()]
+    return [_parse_file(path, names=names) for path in query_files()]
 
 
-def load_named_query(name: str, *, catalog: str, table: str) -> NamedQuerySql:
+def load_named_query(name: str, *, names: ResourceNames) -> NamedQuerySql:
     """One named query by name; :class:`NamedQueryError` lists the known names if absent."""
-    for query in load_named_queries(catalog=catalog, table=table):
+    for query in load_named_queries(names=names):
         if query.name == name:
             return query
     known = ", ".join(query_names())

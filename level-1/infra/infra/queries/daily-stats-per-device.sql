@@ -1,6 +1,6 @@
 -- Daily min/max/avg of temperature, humidity and light per device (days run 00:00-24:00 JST)
--- Runs through the Athena DynamoDB connector catalog: its "default" schema names the
--- DynamoDB table directly. The same SQL runs locally in DuckDB after sqlglot transpiles it.
+-- Runs through the Athena DynamoDB connector catalog and the Glue table typed from the payload
+-- contract. The same SQL runs locally in DuckDB after sqlglot transpiles it.
 -- Days are Japan days (Asia/Tokyo, UTC+9): a reading at 23:30 UTC belongs to the next JST day.
 -- For UTC days, replace  from_unixtime("timestamp") AT TIME ZONE 'Asia/Tokyo'  with
 -- from_unixtime("timestamp")  (Athena's session time zone is UTC).
@@ -18,6 +18,6 @@ SELECT
     min(light) AS min_light,
     max(light) AS max_light,
     round(avg(light), 1) AS avg_light
-FROM "${catalog}"."default"."${table}"
+FROM "${catalog}"."${database}"."${table}"
 GROUP BY 1, 2
 ORDER BY device_id, day_jst

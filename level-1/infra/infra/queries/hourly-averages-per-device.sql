@@ -1,6 +1,6 @@
 -- Hourly average temperature, humidity and light per device over the last 24 hours (hours in JST)
--- Runs through the Athena DynamoDB connector catalog: its "default" schema names the
--- DynamoDB table directly. The same SQL runs locally in DuckDB after sqlglot transpiles it.
+-- Runs through the Athena DynamoDB connector catalog and the Glue table typed from the payload
+-- contract. The same SQL runs locally in DuckDB after sqlglot transpiles it.
 -- An hour bucket holds readings whose "timestamp" (device epoch seconds) falls in it; avg()
 -- skips readings that lack a measurement, "readings" counts every reading in the bucket.
 -- To look back further, change INTERVAL '24' HOUR.
@@ -11,7 +11,7 @@ SELECT
     round(avg(temperature), 2) AS avg_temperature,
     round(avg(humidity), 2) AS avg_humidity,
     round(avg(light), 1) AS avg_light
-FROM "${catalog}"."default"."${table}"
+FROM "${catalog}"."${database}"."${table}"
 WHERE "timestamp" >= to_unixtime(current_timestamp - INTERVAL '24' HOUR)
 GROUP BY 1, 2
 ORDER BY device_id, hour_jst

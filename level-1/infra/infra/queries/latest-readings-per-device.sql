@@ -1,6 +1,6 @@
 -- Latest reading of every device (times in JST)
--- Runs through the Athena DynamoDB connector catalog: its "default" schema names the
--- DynamoDB table directly. The same SQL runs locally in DuckDB after sqlglot transpiles it.
+-- Runs through the Athena DynamoDB connector catalog and the Glue table typed from the payload
+-- contract. The same SQL runs locally in DuckDB after sqlglot transpiles it.
 -- Times: "timestamp" is the device's epoch seconds (UTC); shown as Japan time (Asia/Tokyo).
 SELECT
     device_id,
@@ -17,7 +17,7 @@ FROM (
         humidity,
         light,
         row_number() OVER (PARTITION BY device_id ORDER BY "timestamp" DESC) AS rn
-    FROM "${catalog}"."default"."${table}"
+    FROM "${catalog}"."${database}"."${table}"
 ) AS ranked
 WHERE rn = 1
 ORDER BY device_id

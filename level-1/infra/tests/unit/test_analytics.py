@@ -11,6 +11,8 @@ from infra.analytics import (
     QUICKSIGHT_DATA_SOURCE_ACTIONS,
 )
 from infra.queries import load_named_queries
+from wio_contract.fields import CONTRACT
+from wio_contract.names import ResourceNames
 from synth_helpers import (
     ACCOUNT,
     PARTITION,
@@ -53,13 +55,33 @@ def test_crawler(default: Synth) -> None:
     assert props["Role"] == get_att(default.logical_id(analytics.crawler_role))
     assert props["Targets"] == {"DynamoDBTargets": [{"Path": {"Ref": table}, "ScanAll": False}]}
     assert props["Schedule"] == {"ScheduleExpression": "cron(0 2 * * ? *)"}
-    assert props["SchemaChangePolicy"] == {
-        "UpdateBehavior": "UPDATE_IN_DATABASE",
-        "DeleteBehavior": "LOG",
-    }
+    # The contract owns the Glue table: the crawler may only log drift, never rewrite it.
+    assert props["SchemaChangePolicy"] == {"UpdateBehavior": "LOG", "DeleteBehavior": "LOG"}
     assert "11:00 JST" in props["Description"]
     crawler = default.data["Resources"][default.logical_id(analytics.crawler)]
-    assert default.logical_id(analytics.database) in crawler["DependsOn"]
+    assert default.logical_id(analytics.glue_table) in crawler["DependsOn"]
+
+
+def test_glue_table_is_typed_from_the_contract_for_the_connector(default: Synth) -> None:
+    props = default.props(default.stack.analytics.glue_table)
+    table = props["TableInput"]
+    assert props["DatabaseName"] == "attempt-glue-database-sensor"
+    # The crawler's own name for the table, so the original README's names lead here.
+    assert table["Name"] == "attempt_dynamodb_sensor_data"
+    assert table["Parameters"] == {
+        "classification": "dynamodb",
+        "sourceTable": {"Ref": default.logical_id(default.stack.storage.table)},
+    }
+    columns = table["StorageDescriptor"]["Columns"]
+    assert [(c["Name"], c["Type"]) for c in columns] == [
+        (f.name, f.glue_type) for f in CONTRACT.stored_fields
+    ]
+    assert {"Name": "temperature", "Type": "double", "Comment": "Temperature [°C]"} in columns
+    assert {"Name": "light", "Type": "bigint", "Comment": "Light [raw]"} in columns
+    table_resource = default.data["Resources"][
+        default.logical_id(default.stack.analytics.glue_table)
+    ]
+    assert default.logical_id(default.stack.analytics.database) in table_resource["DependsOn"]
 
 
 def test_crawler_schedule_switches(custom: Synth, no_connector: Synth) -> None:
@@ -74,8 +96,8 @@ def test_crawler_role_least_privilege(default: Synth) -> None:
     props = default.props(role)
     assert props["AssumeRolePolicyDocument"]["Statement"] == [
         {
+            # No aws:SourceAccount: AWS documents no such key for Glue assuming the role.
             "Action": "sts:AssumeRole",
-            "Condition": {"StringEquals": {"aws:SourceAccount": ACCOUNT}},
             "Effect": "Allow",
             "Principal": {"Service": "glue.amazonaws.com"},
         }
@@ -270,12 +292,7 @@ def test_connector_role_statements(default: Synth) -> None:
 
 def test_named_queries(default: Synth) -> None:
     named = default.resources("AWS::Athena::NamedQuery")
-    expected = {
-        q.name: q
-        for q in load_named_queries(
-            catalog="attempt-athena-catalog-dynamodb", table="attempt-dynamodb-sensor-data"
-        )
-    }
+    expected = {q.name: q for q in load_named_queries(names=ResourceNames())}
     assert set(expected) == EXPECTED_QUERIES
     assert {r["Properties"]["Name"] for r in named.values()} == EXPECTED_QUERIES
     catalog = default.logical_id(default.stack.analytics.data_catalog)
@@ -288,20 +305,16 @@ def test_named_queries(default: Synth) -> None:
         assert props["WorkGroup"] == "attempt-athena-workgroup-sensor"
         assert props["Database"] == "default"
         # Through the connector catalog, so the queries really run.
-        assert '"attempt-athena-catalog-dynamodb"."default"."attempt-dynamodb-sensor-data"' in (
-            props["QueryString"]
-        )
+        assert (
+            '"attempt-athena-catalog-dynamodb"."attempt-glue-database-sensor"'
+            '."attempt_dynamodb_sensor_data"'
+        ) in props["QueryString"]
         assert {catalog, workgroup} <= set(resource["DependsOn"])
 
 
 @pytest.mark.parametrize("name", sorted(EXPECTED_QUERIES))
 def test_named_query_parses_as_athena_sql(name: str) -> None:
-    queries = {
-        q.name: q
-        for q in load_named_queries(
-            catalog="attempt-athena-catalog-dynamodb", table="attempt-dynamodb-sensor-data"
-        )
-    }
+    queries = {q.name: q for q in load_named_queries(names=ResourceNames())}
     parsed = sqlglot.parse_one(queries[name].sql, read="athena")
     assert parsed is not None
     assert isinstance(parsed, sqlglot.exp.Query)
@@ -336,9 +349,10 @@ def test_local_template_keeps_everything_else(local: Synth) -> None:
         ("AWS::Logs::LogGroup", 1),
         ("AWS::Glue::Database", 1),
         ("AWS::Glue::Crawler", 1),
+        ("AWS::Glue::Table", 1),
         ("AWS::Athena::WorkGroup", 1),
         ("AWS::S3::Bucket", 3),
-        ("AWS::CloudWatch::Alarm", 8),
+        ("AWS::CloudWatch::Alarm", 10),
         ("AWS::CloudWatch::Dashboard", 1),
     ):
         assert len(local.resources(resource_type)) == count, resource_type

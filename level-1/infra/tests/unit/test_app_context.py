@@ -163,6 +163,8 @@ def test_output_values(default: Synth) -> None:
         n.OUTPUT_DEVICE_POLICY: {"Ref": default.logical_id(s.device_identity.policy)},
         n.OUTPUT_ERROR_LOG_GROUP: {"Ref": default.logical_id(s.ingest.error_log_group)},
         n.OUTPUT_GLUE_DATABASE: "attempt-glue-database-sensor",
+        n.OUTPUT_GLUE_TABLE: "attempt_dynamodb_sensor_data",
+        n.OUTPUT_TABLE_STREAM: {"Fn::GetAtt": [default.logical_id(s.storage.table), "StreamArn"]},
         n.OUTPUT_CRAWLER: {"Ref": default.logical_id(s.analytics.crawler)},
         n.OUTPUT_WORKGROUP: {"Ref": default.logical_id(s.analytics.workgroup)},
         n.OUTPUT_RESULTS_BUCKET: {"Ref": default.logical_id(s.storage.results_bucket)},
@@ -171,6 +173,8 @@ def test_output_values(default: Synth) -> None:
         n.OUTPUT_ENDPOINT_COMMAND: "aws iot describe-endpoint --endpoint-type iot:Data-ATS",
     }
     assert {key: out["Value"] for key, out in outputs.items()} == expected
+    stream = outputs[n.OUTPUT_TABLE_STREAM]
+    assert stream["Export"] == {"Name": "attempt-table-stream-arn"}  # level 2 imports it
     assert IOT_ENDPOINT_COMMAND == expected[n.OUTPUT_ENDPOINT_COMMAND]
     assert all(out["Description"] for out in outputs.values())
 

@@ -64,6 +64,8 @@ ALARM_KEYS = {
     "RejectedMessages",
     "TableSystemErrors",
     "TableThrottles",
+    "RuleParseErrors",
+    "RejectedRuleParseErrors",
 }
 
 
@@ -444,6 +446,7 @@ def test_analytics_defaults(built: Built) -> None:
     # Without a connector: catalog, crawler and workgroup only; no transform needed.
     assert case.types() == {
         "AWS::Glue::Database": 1,
+        "AWS::Glue::Table": 1,
         "AWS::IAM::Role": 1,
         "AWS::Glue::Crawler": 1,
         "AWS::Athena::WorkGroup": 1,
@@ -563,14 +566,15 @@ def test_analytics_rejects_a_cutoff_below_athenas_minimum(built: Built) -> None:
 def test_monitoring_defaults(built: Built) -> None:
     case = built["monitoring_default"]
     monitoring: SensorMonitoring = case.construct
-    assert case.types() == {"AWS::CloudWatch::Alarm": 8, "AWS::CloudWatch::Dashboard": 1}
+    assert case.types() == {"AWS::CloudWatch::Alarm": 11, "AWS::CloudWatch::Dashboard": 1}
     assert monitoring.alarm_topic is None
-    assert set(monitoring.alarms) == ALARM_KEYS
-    # Metrics Insights by default: the four rule-failure alarms are metric-math alarms.
+    assert set(monitoring.alarms) == ALARM_KEYS | {"UnhandledMessages"}
+    # Metrics Insights by default: the four rule-failure alarms and the unhandled-messages
+    # alarm are metric-math alarms.
     math_alarms = {
         key for key, alarm in monitoring.alarms.items() if "Metrics" in case.props(alarm)
     }
-    assert math_alarms == {k for k in ALARM_KEYS if k.endswith("Failure")}
+    assert math_alarms == {k for k in ALARM_KEYS if k.endswith("Failure")} | {"UnhandledMessages"}
 
 
 def test_monitoring_overrides_change_the_template(built: Built) -> None:

@@ -1,4 +1,4 @@
-"""The device IoT policy: connect as own thing name, publish own data topic, nothing else."""
+"""The device IoT policy: connect as own thing name, publish own data, receive own alerts."""
 
 from __future__ import annotations
 
@@ -33,6 +33,18 @@ def test_device_policy_document_exactly(default: Synth) -> None:
                 "Action": "iot:Publish",
                 "Resource": _iot_arn(f"topic/device/{THING}/data"),
             },
+            {
+                "Sid": "SubscribeOwnAlerts",
+                "Effect": "Allow",
+                "Action": "iot:Subscribe",
+                "Resource": _iot_arn(f"topicfilter/device/{THING}/alerts"),
+            },
+            {
+                "Sid": "ReceiveOwnAlerts",
+                "Effect": "Allow",
+                "Action": "iot:Receive",
+                "Resource": _iot_arn(f"topic/device/{THING}/alerts"),
+            },
         ],
     }
 
@@ -41,7 +53,12 @@ def test_device_policy_grants_nothing_else(synths: dict[str, Synth]) -> None:
     for synth in synths.values():
         _, policy = synth.one("AWS::IoT::Policy")
         statements = policy["Properties"]["PolicyDocument"]["Statement"]
-        assert sorted(s["Action"] for s in statements) == ["iot:Connect", "iot:Publish"]
+        assert sorted(s["Action"] for s in statements) == [
+            "iot:Connect",
+            "iot:Publish",
+            "iot:Receive",
+            "iot:Subscribe",
+        ]
         assert all(s["Effect"] == "Allow" and "Condition" not in s for s in statements)
 
 

@@ -2,36 +2,15 @@
 
 from __future__ import annotations
 
-import json
-import re
-from pathlib import Path
 from typing import Any
 
 import pytest
 
 from infra import ingest
-from wio_contract.iot_sql import rejected_sql, sensor_data_sql, valid_message_predicate
+from wio_contract.iot_sql import rejected_sql, sensor_data_sql
 from synth_helpers import ACCOUNT, PARTITION, REGION, Synth, arn_join, get_att, policy_statements
 
 pytestmark = pytest.mark.unit
-
-SCHEMA = Path(__file__).resolve().parents[3] / "schema" / "sensor-payload.schema.json"
-
-EXPECTED_VALID = (
-    "NOT isUndefined(timestamp * 1) AND timestamp * 1 >= 1577836800 "
-    "AND timestamp * 1 <= timestamp() / 1000 + 86400 "
-    "AND (isUndefined(temperature) OR (NOT isUndefined(temperature * 1) "
-    "AND temperature * 1 >= -40 AND temperature * 1 <= 125)) "
-    "AND (isUndefined(humidity) OR (NOT isUndefined(humidity * 1) "
-    "AND humidity * 1 >= 0 AND humidity * 1 <= 100)) "
-    "AND (isUndefined(light) OR (NOT isUndefined(light * 1) "
-    "AND light * 1 >= 0 AND light * 1 <= 1023))"
-)
-EXPECTED_SELECT = (
-    "SELECT *, topic(2) AS device_id, timestamp * 1 AS timestamp, "
-    "temperature * 1 AS temperature, humidity * 1 AS humidity, light * 1 AS light, "
-    "timestamp() AS received_at"
-)
 
 
 def _rule(synth: Synth, rejected: bool = False) -> dict[str, Any]:
@@ -41,67 +20,6 @@ def _rule(synth: Synth, rejected: bool = False) -> dict[str, Any]:
 
 def _where(sql: str) -> str:
     return sql.split(" WHERE ", 1)[1]
-
-
-# --- the predicate -------------------------------------------------------------------
-
-
-def test_valid_predicate_text() -> None:
-    assert valid_message_predicate() == EXPECTED_VALID
-
-
-def test_predicate_never_uses_plus_or_is_number() -> None:
-    # `+` would concatenate strings; MiniStack has no isNumber().
-    predicate = valid_message_predicate()
-    assert "isNumber" not in predicate
-    assert "+" not in predicate.replace("timestamp() / 1000 + 86400", "")
-
-
-def test_every_comparison_is_guarded_against_undefined() -> None:
-    """Each `x * 1 <op> n` comes after `NOT isUndefined(x * 1)`: the result is never Undefined."""
-    predicate = valid_message_predicate()
-    for field in ("timestamp", "temperature", "humidity", "light"):
-        first_compare = re.search(rf"{field} \* 1 [<>]=", predicate)
-        guard = predicate.find(f"NOT isUndefined({field} * 1)")
-        assert first_compare is not None and 0 <= guard < first_compare.start(), field
-    for field in ("temperature", "humidity", "light"):
-        assert f"(isUndefined({field}) OR (NOT isUndefined({field} * 1) AND " in predicate
-
-
-def test_ranges_match_the_payload_schema() -> None:
-    schema = json.loads(SCHEMA.read_text())
-    properties = schema["properties"]
-    for field, (low, high) in ingest.SENSOR_RANGES.items():
-        assert (properties[field]["minimum"], properties[field]["maximum"]) == (low, high)
-    assert properties["timestamp"]["minimum"] == ingest.MIN_TIMESTAMP
-    assert "timestamp" in schema["required"]
-
-
-def test_rules_are_exact_complements() -> None:
-    main_where = _where(sensor_data_sql())
-    rejected_where = _where(rejected_sql())
-    assert main_where == EXPECTED_VALID
-    assert rejected_where == f"NOT ({EXPECTED_VALID})"
-    assert sensor_data_sql().split(" WHERE ")[0].endswith("FROM 'device/+/data'")
-    assert rejected_sql().split(" WHERE ")[0].endswith("FROM 'device/+/data'")
-
-
-def test_sensor_sql_without_and_with_retention() -> None:
-    assert sensor_data_sql() == f"{EXPECTED_SELECT} FROM 'device/+/data' WHERE {EXPECTED_VALID}"
-    assert sensor_data_sql(retention_days=30) == (
-        f"{EXPECTED_SELECT}, timestamp() / 1000 + 2592000 AS expires_at "
-        f"FROM 'device/+/data' WHERE {EXPECTED_VALID}"
-    )
-    with pytest.raises(ValueError):
-        sensor_data_sql(retention_days=0)
-
-
-def test_rejected_sql_keeps_the_whole_message() -> None:
-    assert rejected_sql() == (
-        "SELECT encode(*, 'base64') AS payload_base64, topic() AS topic, "
-        "topic(2) AS device_id, clientid() AS client_id, timestamp() AS received_at "
-        f"FROM 'device/+/data' WHERE NOT ({EXPECTED_VALID})"
-    )
 
 
 def test_ingest_documents_the_timestamp_decision() -> None:

@@ -21,7 +21,10 @@ ALARM_SUFFIXES = {
     "rejected-messages",
     "dynamodb-system-errors",
     "dynamodb-throttles",
+    "rule-parse-errors",
+    "rejected-rule-parse-errors",
 }
+AWS_ONLY_SUFFIXES = {"unhandled-messages"}
 
 
 def _alarms(synth: Synth) -> dict[str, dict[str, Any]]:
@@ -34,10 +37,14 @@ def _alarms(synth: Synth) -> dict[str, dict[str, Any]]:
 def test_alarm_names_and_common_settings(default: Synth, custom: Synth) -> None:
     for synth, prefix in ((default, "attempt"), (custom, "demo")):
         alarms = _alarms(synth)
-        assert set(alarms) == {f"{prefix}-alarm-{suffix}" for suffix in ALARM_SUFFIXES}
-        for props in alarms.values():
+        suffixes = ALARM_SUFFIXES | AWS_ONLY_SUFFIXES
+        assert set(alarms) == {f"{prefix}-alarm-{suffix}" for suffix in suffixes}
+        for name, props in alarms.items():
             assert props["Threshold"] == 1
-            assert props["EvaluationPeriods"] == 1
+            if name.endswith("unhandled-messages"):
+                assert (props["EvaluationPeriods"], props["DatapointsToAlarm"]) == (3, 2)
+            else:
+                assert props["EvaluationPeriods"] == 1
             assert props["ComparisonOperator"] == "GreaterThanOrEqualToThreshold"
             assert props["TreatMissingData"] == "notBreaching"
 
@@ -173,3 +180,36 @@ def test_dashboard_shows_messages_failures_and_writes(default: Synth) -> None:
         "ApproximateNumberOfMessagesVisible",
     ):
         assert needle in body, needle
+
+
+def test_unhandled_alarm_is_topic_match_minus_stored_minus_rejected(
+    default: Synth, local: Synth
+) -> None:
+    props = _alarms(default)["attempt-alarm-unhandled-messages"]
+    queries = {q["Id"]: q for q in props["Metrics"]}
+    expression = next(q["Expression"] for q in props["Metrics"] if "Expression" in q)
+    assert expression == "FILL(m, 0) - FILL(s, 0) - FILL(sf, 0) - FILL(r, 0) - FILL(rf, 0)"
+
+    def metric(query_id: str) -> tuple[str, dict[str, str]]:
+        stat = queries[query_id]["MetricStat"]["Metric"]
+        return stat["MetricName"], {d["Name"]: d["Value"] for d in stat["Dimensions"]}
+
+    main, rejected = "attempt_iot_rule_sensor_data", "attempt_iot_rule_sensor_data_rejected"
+    assert metric("m") == ("TopicMatch", {"RuleName": main})
+    assert metric("s") == ("Success", {"RuleName": main, "ActionType": "DynamoDBv2"})
+    assert metric("sf") == ("Failure", {"RuleName": main, "ActionType": "DynamoDBv2"})
+    assert metric("r") == ("Success", {"RuleName": rejected, "ActionType": "SQS"})
+    assert metric("rf") == ("Failure", {"RuleName": rejected, "ActionType": "SQS"})
+    # The emulator rejects metric-math alarms: locally there is no such alarm.
+    assert "attempt-alarm-unhandled-messages" not in _alarms(local)
+
+
+def test_parse_errors_are_alarmed_for_both_rules(default: Synth) -> None:
+    alarms = _alarms(default)
+    for suffix, rule in (
+        ("rule-parse-errors", "attempt_iot_rule_sensor_data"),
+        ("rejected-rule-parse-errors", "attempt_iot_rule_sensor_data_rejected"),
+    ):
+        props = alarms[f"attempt-alarm-{suffix}"]
+        assert props["MetricName"] == "ParseError"
+        assert props["Dimensions"] == [{"Name": "RuleName", "Value": rule}]

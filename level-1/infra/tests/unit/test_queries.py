@@ -152,7 +152,7 @@ def _named(name: str, dynamodb: Any, now: dt.datetime | None = NOW) -> wq.QueryR
 
 
 def test_every_query_file_is_loaded_in_name_order() -> None:
-    loaded = load_named_queries(catalog=NAMES.data_catalog, table=NAMES.table)
+    loaded = load_named_queries(names=NAMES)
     assert [q.name for q in loaded] == QUERY_NAMES
     assert queries_module.query_names() == QUERY_NAMES
     for query in loaded:
@@ -163,11 +163,11 @@ def test_every_query_file_is_loaded_in_name_order() -> None:
 
 @pytest.mark.parametrize("name", QUERY_NAMES)
 def test_query_parses_as_athena_and_reads_the_connector_catalog(name: str) -> None:
-    query = load_named_query(name, catalog=NAMES.data_catalog, table=NAMES.table)
+    query = load_named_query(name, names=NAMES)
     tree = sqlglot.parse_one(query.sql, read="athena")
     assert isinstance(tree, exp.Select)
     tables = {(t.catalog, t.db, t.name) for t in tree.find_all(exp.Table)}
-    assert tables == {(NAMES.data_catalog, "default", NAMES.table)}
+    assert tables == {(NAMES.data_catalog, NAMES.glue_database, NAMES.glue_table)}
     # "timestamp" is reserved in Trino: every use is a quoted identifier.
     stamps = [c for c in tree.find_all(exp.Column) if c.name == "timestamp"]
     assert stamps and all(c.this.quoted for c in stamps)
@@ -180,52 +180,52 @@ def test_file_text_keeps_placeholders_and_first_line_description() -> None:
     for path in queries_module.query_files():
         text = path.read_text(encoding="utf-8")
         assert text.startswith("-- ")
-        assert '"${catalog}"."default"."${table}"' in text
+        assert '"${catalog}"."${database}"."${table}"' in text
         assert "attempt" not in text  # names come only from the placeholders
 
 
 def test_loader_substitutes_catalog_and_table() -> None:
     names = ResourceNames("demo")
-    for query in load_named_queries(catalog=names.data_catalog, table=names.table):
-        assert '"demo-athena-catalog-dynamodb"."default"."demo-dynamodb-sensor-data"' in query.sql
+    for query in load_named_queries(names=names):
+        expected = '"demo-athena-catalog-dynamodb"."demo-glue-database-sensor"'
+        assert f'{expected}."demo_dynamodb_sensor_data"' in query.sql
         assert "${" not in query.sql and "attempt" not in query.sql
 
 
 def test_silent_devices_threshold_is_a_documented_literal() -> None:
-    sql = load_named_query("silent-devices", catalog="c", table="t").sql
+    sql = load_named_query("silent-devices", names=NAMES).sql
     assert "INTERVAL '15' MINUTE" in sql
     assert "change 15" in sql
 
 
 def test_daily_and_hourly_use_japan_time() -> None:
     for name in ("daily-stats-per-device", "hourly-averages-per-device"):
-        assert "AT TIME ZONE 'Asia/Tokyo'" in load_named_query(name, catalog="c", table="t").sql
+        assert "AT TIME ZONE 'Asia/Tokyo'" in load_named_query(name, names=NAMES).sql
 
 
 def test_unknown_query_name_lists_the_known_ones() -> None:
     with pytest.raises(NamedQueryError, match="latest-readings-per-device"):
-        load_named_query("nope", catalog="c", table="t")
+        load_named_query("nope", names=NAMES)
 
 
 def test_loader_rejects_bad_files(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(queries_module, "QUERY_DIR", tmp_path)
-    (tmp_path / "ok-query.sql").write_text("-- Fine\nSELECT 1 FROM ${table};\n")
-    assert load_named_queries(catalog="c", table="t") == [
-        NamedQuerySql(name="ok-query", description="Fine", sql="-- Fine\nSELECT 1 FROM t")
+    (tmp_path / "ok-query.sql").write_text("-- Fine\nSELECT 1 FROM ${database}.${table};\n")
+    sql = f"-- Fine\nSELECT 1 FROM {NAMES.glue_database}.{NAMES.glue_table}"
+    assert load_named_queries(names=NAMES) == [
+        NamedQuerySql(name="ok-query", description="Fine", sql=sql)
     ]
     (tmp_path / "bad-placeholder.sql").write_text("-- Bad\nSELECT ${nope}\n")
     with pytest.raises(NamedQueryError, match="placeholder"):
-        load_named_queries(catalog="c", table="t")
+        load_named_queries(names=NAMES)
     (tmp_path / "bad-placeholder.sql").unlink()
     (tmp_path / "no-description.sql").write_text("SELECT 1\n")
     with pytest.raises(NamedQueryError, match="first line"):
-        load_named_queries(catalog="c", table="t")
+        load_named_queries(names=NAMES)
     (tmp_path / "no-description.sql").unlink()
     (tmp_path / "Not_Kebab.sql").write_text("-- x\nSELECT 1\n")
     with pytest.raises(NamedQueryError, match="kebab"):
-        load_named_queries(catalog="c", table="t")
-    with pytest.raises(NamedQueryError, match="invalid catalog"):
-        load_named_queries(catalog='a"b', table="t")
+        load_named_queries(names=NAMES)
 
 
 # --------------------------------------------------------------------------------------------
@@ -304,7 +304,7 @@ def test_silent_devices_against_the_real_clock() -> None:
         {"device_id": "quiet", "timestamp": decimal.Decimal(now - 3600)},
         {"device_id": "chatty", "timestamp": decimal.Decimal(now - 60)},
     ]
-    sql = load_named_query("silent-devices", catalog=NAMES.data_catalog, table=NAMES.table).sql
+    sql = load_named_query("silent-devices", names=NAMES).sql
     result = wq.run_local(sql, names=NAMES, items=items)
     assert [row[0] for row in result.rows] == ["quiet"]
     assert result.rows[0][2] in (60, 61)
@@ -340,6 +340,7 @@ def test_local_table_types_and_extra_attributes(dynamodb: Any) -> None:
         "seq": "BIGINT",
         "received_at": "BIGINT",
         "expires_at": "BIGINT",
+        "raw_payload": "VARCHAR",
         "firmware": "VARCHAR",
     }
     rows = result.as_dicts()

@@ -106,7 +106,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     out = sys.stdout
     try:
         if args.command == "list":
-            queries = load_named_queries(catalog=names.data_catalog, table=names.table)
+            queries = load_named_queries(names=names)
             listing = QueryResult(
                 columns=["name", "description"],
                 rows=[(q.name, q.description) for q in queries],
@@ -115,7 +115,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             out.write(render(listing, fmt))
             return 0
         if args.command == "show":
-            query = load_named_query(args.name, catalog=names.data_catalog, table=names.table)
+            query = load_named_query(args.name, names=names)
             out.write(f"-- Athena SQL ({query.name})\n{query.sql}\n")
             if resolve_backend(backend) == "local":
                 duck_sql = to_duckdb_sql(query.sql, names=names, pretty=True)
@@ -126,7 +126,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             result = latest_readings(args.device_id, limit=args.limit, names=names, session=session)
         else:
             if args.command == "named":
-                sql = load_named_query(args.name, catalog=names.data_catalog, table=names.table).sql
+                sql = load_named_query(args.name, names=names).sql
             else:
                 sql = sys.stdin.read() if args.sql == "-" else args.sql
             result = run_query(

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any, cast
 import boto3
 from botocore.exceptions import BotoCoreError, ClientError
 
+from wio_contract.fields import CONTRACT
 from wio_contract.names import ResourceNames
 from wio_tools.query.aws import _dynamodb, _error_code, _where
 from wio_tools.query.model import JST, NOT_DEPLOYED_HINT, QueryError, QueryResult, TableNotFound
@@ -22,15 +23,12 @@ from wio_tools.query.values import (
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
 
+# Identity and time, the time in JST, then every other payload field and the arrival time.
 LATEST_COLUMNS = [
-    "device_id",
-    "timestamp",
+    CONTRACT.identity.name,
+    CONTRACT.time.name,
     "measured_at_jst",
-    "temperature",
-    "humidity",
-    "light",
-    "rssi",
-    "seq",
+    *(f.name for f in CONTRACT.payload_fields if f.role in ("measurement", "diagnostic")),
     "received_at",
 ]
 

@@ -65,7 +65,7 @@ def run_named(
 ) -> QueryResult:
     """Run the named query ``name`` (a ``.sql`` file in infra/queries) for these names."""
     try:
-        query = load_named_query(name, catalog=names.data_catalog, table=names.table)
+        query = load_named_query(name, names=names)
     except NamedQueryError as error:
         raise QueryError(str(error)) from error
     return run_query(

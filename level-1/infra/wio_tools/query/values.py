@@ -9,18 +9,11 @@ from typing import Any, Callable, Mapping, Sequence
 
 from boto3.dynamodb.types import TypeDeserializer
 
-# The columns every item may carry, with their DuckDB types. A missing attribute is NULL.
-SENSOR_COLUMNS: dict[str, str] = {
-    "device_id": "VARCHAR",
-    "timestamp": "BIGINT",
-    "temperature": "DOUBLE",
-    "humidity": "DOUBLE",
-    "light": "BIGINT",
-    "rssi": "BIGINT",
-    "seq": "BIGINT",
-    "received_at": "BIGINT",
-    "expires_at": "BIGINT",
-}
+from wio_contract.fields import CONTRACT
+
+# The columns every item may carry (the contract's stored fields), with their DuckDB types.
+# A missing attribute is NULL.
+SENSOR_COLUMNS: dict[str, str] = CONTRACT.duckdb_types()
 
 _deserializer = TypeDeserializer()
 
