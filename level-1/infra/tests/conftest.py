@@ -23,9 +23,15 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """The folder decides unit vs integration; --aws decides local_only vs aws_only."""
     real_aws = config.getoption("--aws")
     for item in items:
-        if real_aws and "local" in item.keywords:
+        parts = item.path.parts
+        if "integration" in parts:
+            item.add_marker(pytest.mark.integration)
+        elif "unit" in parts:
+            item.add_marker(pytest.mark.unit)
+        if real_aws and "local_only" in item.keywords:
             item.add_marker(pytest.mark.skip(reason="needs the local emulator; not run with --aws"))
-        if not real_aws and "aws" in item.keywords:
+        if not real_aws and "aws_only" in item.keywords:
             item.add_marker(pytest.mark.skip(reason="real AWS only; pass --aws with credentials"))

@@ -15,10 +15,10 @@ from pathlib import Path
 
 from wio_contract.names import ResourceNames
 from wio_tools import deploy
+from wio_tools.environment import AwsEnvironment
 from wio_tools.local_aws import LocalAws, LocalAwsError, _format_env, default_state_file
 from wio_tools.provision import (
     DEFAULT_CERTS_DIR,
-    AwsTarget,
     DeviceCredentials,
     ProvisionError,
     provision_fleet,
@@ -34,13 +34,8 @@ def step(n: int, total: int, text: str) -> None:
     print(f"\n[{n}/{total}] {text}", flush=True)
 
 
-def _target_for(local: LocalAws) -> AwsTarget:
-    return AwsTarget(
-        region=local.region,
-        endpoint_url=local.endpoint_url,
-        local_mqtt_port=local.mqtt_port,
-        local_ca_pem=local.ca_pem(),
-    )
+def _target_for(local: LocalAws) -> AwsEnvironment:
+    return AwsEnvironment.for_local(local)
 
 
 def _deploy(local: LocalAws, prefix: str) -> dict[str, str]:

@@ -18,7 +18,9 @@ from __future__ import annotations
 
 import ipaddress
 import os
+import re
 import urllib.parse
+import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Mapping
@@ -72,6 +74,7 @@ class AwsEnvironment:
     _session: Any = field(default=None, repr=False)
     _clients: dict[str, Any] = field(default_factory=dict, repr=False)
     _account: str | None = field(default=None, repr=False)
+    _ca_pem: str | None = field(default=None, repr=False)
 
     # ------------------------------------------------------------------ resolution
     @classmethod
@@ -117,6 +120,19 @@ class AwsEnvironment:
             mqtt_host=mqtt_host,
             mqtt_port=mqtt_port,
             ca_path=ca_path,
+            max_pool_connections=max_pool_connections,
+        )
+
+    @classmethod
+    def for_local(cls, local: Any, *, max_pool_connections: int = 10) -> AwsEnvironment:
+        """A started local AWS (``wio_tools.local_aws.LocalAwsInstance``)."""
+        return cls(
+            region=local.region,
+            region_source="local AWS",
+            endpoint_url=local.endpoint_url,
+            mqtt_host=local.host,
+            mqtt_port=local.mqtt_port,
+            ca_path=Path(local.ca_path),
             max_pool_connections=max_pool_connections,
         )
 
@@ -167,6 +183,38 @@ class AwsEnvironment:
                         f"{CREDENTIALS_HINT}"
                     ) from error
         return self._account
+
+    def local_ca_pem(self) -> str:
+        """Local AWS's MQTT server CA: the file from ``up``, else GET /_ministack/iot/ca.pem."""
+        if not self.is_local:
+            raise AwsTargetError("the local CA exists only for local AWS")
+        if self._ca_pem is None:
+            if self.ca_path is not None and self.ca_path.exists():
+                self._ca_pem = self.ca_path.read_text(encoding="ascii")
+            else:
+                assert self.endpoint_url
+                url = self.endpoint_url.rstrip("/") + "/_ministack/iot/ca.pem"
+                with urllib.request.urlopen(url, timeout=10) as resp:  # noqa: S310 (loopback)
+                    self._ca_pem = resp.read().decode("ascii")
+        return self._ca_pem
+
+    def ats_endpoint(self) -> str:
+        """The IoT data endpoint host (iot:Data-ATS) that devices and iot-data talk to."""
+        address = str(
+            self.client("iot").describe_endpoint(endpointType="iot:Data-ATS")["endpointAddress"]
+        )
+        # MiniStack appends its gateway port ("…-ats.iot.<region>.localhost:4566"); AWS does not.
+        return re.sub(r":\d+$", "", address)
+
+    def iot_data_client(self) -> Any:
+        """An ``iot-data`` client: the account's ATS endpoint on AWS, the gateway locally."""
+        if "iot-data" not in self._clients:
+            if self.is_local:
+                return self.client("iot-data")
+            self._clients["iot-data"] = self.session.client(
+                "iot-data", region_name=self.region, endpoint_url=f"https://{self.ats_endpoint()}"
+            )
+        return self._clients["iot-data"]
 
     def describe(self, *, with_account: bool = True) -> str:
         """One line for a tool to print on start: where it is about to work."""

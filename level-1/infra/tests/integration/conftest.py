@@ -8,21 +8,19 @@ AWS credential chain selects; nothing is deployed or destroyed there.
 
 from __future__ import annotations
 
-import os
 import tempfile
 import uuid
 from pathlib import Path
 from typing import Any, Iterator
 
-import boto3
 import pytest
+from botocore.exceptions import ClientError
 
 from wio_contract.names import ResourceNames
 from wio_tools import deploy
+from wio_tools.environment import AwsEnvironment, AwsTargetError
 
 from it_support import Target
-
-REAL_AWS_PORT = 8883
 
 
 def _amazon_root_ca(tmp: Path) -> Path:
@@ -35,30 +33,25 @@ def _amazon_root_ca(tmp: Path) -> Path:
 
 def _real_aws_target(prefix: str, tmp: Path) -> Target:
     names = ResourceNames(prefix)
-    region = (
-        os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or "ap-northeast-1"
-    )
-    session = boto3.Session(region_name=region)
-    if session.get_credentials() is None:
-        pytest.exit(
-            "--aws needs AWS credentials (aws configure / aws-vault exec ...)", returncode=2
-        )
-    cfn = session.client("cloudformation")
+    environment = AwsEnvironment.resolve()
     try:
+        print(f"\n{environment.describe()}")
+        cfn = environment.client("cloudformation")
         stack = cfn.describe_stacks(StackName=names.stack)["Stacks"][0]
-    except cfn.exceptions.ClientError as exc:
-        pytest.exit(f"stack {names.stack} not found in {region}: deploy it first ({exc})", 2)
+        environment.mqtt_host = environment.ats_endpoint()
+    except AwsTargetError as exc:
+        pytest.exit(f"--aws: {exc}", returncode=2)
+    except ClientError as exc:
+        pytest.exit(
+            f"stack {names.stack} not found in {environment.region}: deploy it first ({exc})", 2
+        )
     outputs = {o["OutputKey"]: o["OutputValue"] for o in stack.get("Outputs", [])}
-    endpoint = session.client("iot").describe_endpoint(endpointType="iot:Data-ATS")
     return Target(
-        kind="aws",
         names=names,
         outputs=outputs,
-        env={"AWS_REGION": region},
-        region=region,
-        mqtt_host=endpoint["endpointAddress"],
-        mqtt_port=REAL_AWS_PORT,
+        environment=environment,
         ca_path=_amazon_root_ca(tmp),
+        env=environment.subprocess_env(),
     )
 
 
@@ -76,14 +69,11 @@ def target(request: pytest.FixtureRequest) -> Iterator[Target]:
             env = local.env()
             outputs = deploy.deploy_local(env, prefix=prefix)
             target = Target(
-                kind="local",
                 names=ResourceNames(prefix),
                 outputs=outputs,
-                env=env,
-                region=env["AWS_REGION"],
-                mqtt_host="127.0.0.1",
-                mqtt_port=local.mqtt_port,
+                environment=AwsEnvironment.for_local(local),
                 ca_path=local.ca_path,
+                env=env,
                 local=local,
             )
             yield target
@@ -93,7 +83,7 @@ def target(request: pytest.FixtureRequest) -> Iterator[Target]:
 
 def _destroy_local_stack(target: Target) -> None:
     """README section 8 locally: delete the devices, then `cdk destroy` removes everything."""
-    from wio_tools.provision import AwsTarget, delete_things
+    from wio_tools.provision import delete_things
 
     iot = target.client("iot")
     things = [
@@ -102,9 +92,8 @@ def _destroy_local_stack(target: Target) -> None:
         for t in page["things"]
     ]
     if things:
-        prov = AwsTarget(region=target.region, endpoint_url=target.endpoint_url)
         with tempfile.TemporaryDirectory() as empty_certs:
-            delete_things(things, target=prov, certs_dir=empty_certs)
+            delete_things(things, target=target.environment, certs_dir=empty_certs)
     deploy.destroy(target.env, context={"local": "true", "prefix": target.names.prefix})
     ddb = target.client("dynamodb")
     with pytest.raises(ddb.exceptions.ResourceNotFoundException):
@@ -115,17 +104,9 @@ def _destroy_local_stack(target: Target) -> None:
 
 
 @pytest.fixture(scope="session")
-def provision_target(target: Target) -> Any:
-    from wio_tools.provision import AwsTarget
-
-    if target.is_local:
-        return AwsTarget(
-            region=target.region,
-            endpoint_url=target.endpoint_url,
-            local_mqtt_port=target.mqtt_port,
-            local_ca_pem=target.ca_path.read_text(),
-        )
-    return AwsTarget(region=target.region)
+def provision_target(target: Target) -> AwsEnvironment:
+    """The same environment object the tools use (wio-provision resolves it the same way)."""
+    return target.environment
 
 
 @pytest.fixture(scope="session")

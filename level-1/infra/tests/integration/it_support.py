@@ -4,50 +4,53 @@ from __future__ import annotations
 
 import json
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-import boto3
-
 from wio_contract.names import ResourceNames
+from wio_tools.environment import AwsEnvironment
 
 
 @dataclass
 class Target:
-    """Where the stack under test lives and how to reach it."""
+    """Where the stack under test lives: the environment every tool uses, plus its outputs."""
 
-    kind: str  # "local" or "aws"
     names: ResourceNames
     outputs: dict[str, str]
-    env: dict[str, str]
-    region: str
-    mqtt_host: str
-    mqtt_port: int
+    environment: AwsEnvironment
     ca_path: Path
-    local: Any = None  # wio_tools.local_aws.LocalAws when kind == "local"
-    _clients: dict[str, Any] = field(default_factory=dict)
+    env: dict[str, str]  # variables that point a subprocess (cdk, the AWS CLI) at it
+    local: Any = None  # wio_tools.local_aws.LocalAws when local
 
     @property
     def is_local(self) -> bool:
-        return self.kind == "local"
+        return self.environment.is_local
+
+    @property
+    def kind(self) -> str:
+        return "local" if self.is_local else "aws"
+
+    @property
+    def region(self) -> str:
+        return self.environment.region
 
     @property
     def endpoint_url(self) -> str | None:
-        return self.env.get("AWS_ENDPOINT_URL")
+        return self.environment.endpoint_url
+
+    @property
+    def mqtt_host(self) -> str:
+        assert self.environment.mqtt_host is not None
+        return self.environment.mqtt_host
+
+    @property
+    def mqtt_port(self) -> int:
+        return self.environment.mqtt_port
 
     def client(self, service: str) -> Any:
-        if service not in self._clients:
-            kwargs: dict[str, Any] = {"region_name": self.region}
-            if self.is_local:  # the emulator's dummy keys, not the user's real ones
-                kwargs["aws_access_key_id"] = self.env["AWS_ACCESS_KEY_ID"]
-                kwargs["aws_secret_access_key"] = self.env["AWS_SECRET_ACCESS_KEY"]
-            session = boto3.Session(**kwargs)
-            self._clients[service] = session.client(
-                service, endpoint_url=self.endpoint_url  # type: ignore[call-overload]
-            )
-        return self._clients[service]
+        return self.environment.client(service)
 
 
 def device_items(target: Target, device_id: str) -> list[dict[str, Any]]:

@@ -31,7 +31,7 @@ LAST_LINE_RE = (
 )
 
 
-@pytest.mark.local
+@pytest.mark.local_only
 @pytest.mark.slow
 def test_bench_smoke_50_devices_5_seconds(target: Target) -> None:
     lines: list[str] = []

@@ -33,8 +33,8 @@ from it_support import Target
 from wio_simulator.engine import DeviceSpec, FleetConfig, FleetResult, run_fleet
 from wio_tools.bench import BenchTarget, analyse_store, wait_until_stored
 from wio_tools.fault_proxy import FaultProxy
+from wio_tools.environment import AwsEnvironment
 from wio_tools.provision import (
-    AwsTarget,
     DeviceCredentials,
     delete_things,
     fleet_thing_names,
@@ -46,7 +46,7 @@ THING_VARIABLE = "${iot:Connection.Thing.ThingName}"
 
 # --------------------------------------------------------------------------- helpers
 @pytest.fixture(scope="module")
-def fleets(provision_target: AwsTarget, target: Target) -> Iterator[Any]:
+def fleets(provision_target: AwsEnvironment, target: Target) -> Iterator[Any]:
     """Factory: a fresh fleet of ``n`` things per test; all deleted at the end of the module."""
     made: list[tuple[list[str], Path]] = []
     tmp = tempfile.TemporaryDirectory(prefix="wio-faults-")
@@ -159,7 +159,7 @@ def healthy_after(target: Target) -> Iterator[None]:
 
 
 # --------------------------------------------------------------------------- emulator restart
-@pytest.mark.local
+@pytest.mark.local_only
 @pytest.mark.slow
 def test_emulator_restart_mid_run_resends_and_stores_each_reading_once(
     target: Target, fleets: Any, healthy_after: None
@@ -186,7 +186,7 @@ def test_emulator_restart_mid_run_resends_and_stores_each_reading_once(
 
 
 # --------------------------------------------------------------------------- network faults
-@pytest.mark.local
+@pytest.mark.local_only
 @pytest.mark.slow
 def test_all_connections_dropped_twice_mid_run(target: Target, fleets: Any) -> None:
     prefix, creds = fleets(10)
@@ -205,7 +205,7 @@ def test_all_connections_dropped_twice_mid_run(target: Target, fleets: Any) -> N
     _assert_stored_exactly_once(target, prefix, creds, result)
 
 
-@pytest.mark.local
+@pytest.mark.local_only
 @pytest.mark.slow
 def test_stalled_link_is_detected_by_keepalive_and_recovered(target: Target, fleets: Any) -> None:
     prefix, creds = fleets(10)
@@ -224,7 +224,7 @@ def test_stalled_link_is_detected_by_keepalive_and_recovered(target: Target, fle
     _assert_stored_exactly_once(target, prefix, creds, result)
 
 
-@pytest.mark.local
+@pytest.mark.local_only
 @pytest.mark.slow
 def test_added_latency_slows_acks_but_loses_nothing(target: Target, fleets: Any) -> None:
     prefix, creds = fleets(10)
@@ -236,7 +236,7 @@ def test_added_latency_slows_acks_but_loses_nothing(target: Target, fleets: Any)
     _assert_stored_exactly_once(target, prefix, creds, result)
 
 
-@pytest.mark.local
+@pytest.mark.local_only
 @pytest.mark.slow
 def test_broker_unreachable_for_a_while_then_back(target: Target, fleets: Any) -> None:
     prefix, creds = fleets(10)
@@ -291,7 +291,7 @@ def test_deployed_device_policy_allows_only_own_client_id_and_topic(target: Targ
         assert "*" not in resource and "+" not in resource and "#" not in resource
 
 
-@pytest.mark.local
+@pytest.mark.local_only
 @pytest.mark.slow
 def test_deployed_policy_refuses_publishing_to_another_devices_topic(
     target: Target, tmp_path: Path
@@ -367,12 +367,7 @@ def test_deployed_policy_refuses_publishing_to_another_devices_topic(
                 ],
             },
         )
-        ptarget = AwsTarget(
-            region=auth.region,
-            endpoint_url=auth.endpoint_url,
-            local_mqtt_port=auth.mqtt_port,
-            local_ca_pem=auth.ca_pem(),
-        )
+        ptarget = AwsEnvironment.for_local(auth)
         certs = tmp_path / "certs"
         a = provision_thing("wt-dev-a", target=ptarget, prefix=names.prefix, certs_dir=certs)
         b = provision_thing("wt-dev-b", target=ptarget, prefix=names.prefix, certs_dir=certs)

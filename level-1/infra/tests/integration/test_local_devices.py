@@ -18,8 +18,8 @@ from it_support import Target, device_items
 
 from wio_simulator import DeviceSpec, FleetConfig, FleetResult, run_fleet
 from wio_tools.local_aws import LocalAws
+from wio_tools.environment import AwsEnvironment
 from wio_tools.provision import (
-    AwsTarget,
     DeviceCredentials,
     ProvisionError,
     delete_fleet,
@@ -28,7 +28,7 @@ from wio_tools.provision import (
     provision_thing,
 )
 
-pytestmark = [pytest.mark.local, pytest.mark.slow]
+pytestmark = [pytest.mark.local_only, pytest.mark.slow]
 
 
 @pytest.fixture(scope="module")
@@ -39,7 +39,7 @@ def local_aws(target: Any) -> LocalAws:
 
 
 @pytest.fixture(scope="module")
-def prov(provision_target: AwsTarget) -> AwsTarget:
+def prov(provision_target: AwsEnvironment) -> AwsEnvironment:
     return provision_target
 
 
@@ -85,7 +85,7 @@ def _assert_all_stored(target: Target, result: FleetResult, timeout: float = 10.
 
 
 def test_single_thing_every_message_acked_and_stored(
-    prov: AwsTarget, tmp_path: Path, target: Target
+    prov: AwsEnvironment, tmp_path: Path, target: Target
 ) -> None:
     creds = provision_thing("wio-it-01", target=prov, certs_dir=tmp_path)
     assert creds.local and creds.mqtt_host == "127.0.0.1" and creds.ca_path.is_file()
@@ -97,7 +97,9 @@ def test_single_thing_every_message_acked_and_stored(
     assert len(_stored(target, "wio-it-01")) == 30  # stored once each
 
 
-def test_fleet_each_device_own_certificate(prov: AwsTarget, tmp_path: Path, target: Target) -> None:
+def test_fleet_each_device_own_certificate(
+    prov: AwsEnvironment, tmp_path: Path, target: Target
+) -> None:
     fleet = provision_fleet(6, fleet_prefix="itfleet", target=prov, certs_dir=tmp_path)
     assert len({c.certificate_id for c in fleet}) == 6
     result = run_fleet(_fleet_config(fleet, count=8, interval=0.1, stagger=0.3))
@@ -106,19 +108,19 @@ def test_fleet_each_device_own_certificate(prov: AwsTarget, tmp_path: Path, targ
     assert delete_fleet("itfleet", target=prov, certs_dir=tmp_path) == 6
 
 
-def test_provisioning_is_idempotent(prov: AwsTarget, tmp_path: Path) -> None:
+def test_provisioning_is_idempotent(prov: AwsEnvironment, tmp_path: Path) -> None:
     first = provision_thing("wio-it-idem", target=prov, certs_dir=tmp_path)
     second = provision_thing("wio-it-idem", target=prov, certs_dir=tmp_path)
     assert second.certificate_id == first.certificate_id and not second.created_certificate
 
 
-def test_missing_policy_says_stack_not_deployed(prov: AwsTarget, tmp_path: Path) -> None:
+def test_missing_policy_says_stack_not_deployed(prov: AwsEnvironment, tmp_path: Path) -> None:
     with pytest.raises(ProvisionError, match="stack not deployed"):
         provision_thing("wio-x", target=prov, prefix="nostack", certs_dir=tmp_path)
 
 
 def test_provision_round_trip_then_connection_refused(
-    local_aws: LocalAws, prov: AwsTarget, tmp_path: Path, target: Target
+    local_aws: LocalAws, prov: AwsEnvironment, tmp_path: Path, target: Target
 ) -> None:
     creds = provision_thing("wio-it-rt", target=prov, certs_dir=tmp_path / "certs")
     kept = tmp_path / "kept"
@@ -153,7 +155,7 @@ def test_provision_round_trip_then_connection_refused(
 
 
 def test_emulator_restart_mid_run_resends_without_loss(
-    local_aws: LocalAws, prov: AwsTarget, tmp_path: Path, target: Target
+    local_aws: LocalAws, prov: AwsEnvironment, tmp_path: Path, target: Target
 ) -> None:
     fleet = provision_fleet(3, fleet_prefix="itrestart", target=prov, certs_dir=tmp_path)
     cfg = _fleet_config(fleet, count=40, interval=0.1, drain_timeout=60.0)

@@ -1,5 +1,5 @@
 """Checks that only real AWS can answer: the crawler really crawls, and Athena really reads
-DynamoDB through the connector. Run with `pytest -m aws --aws` against a deployed stack."""
+DynamoDB through the connector. Run with `pytest -m aws_only --aws` against a deployed stack."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from it_support import Target, device_items, wait_for
 
 from wio_tools.query import run_query
 
-pytestmark = pytest.mark.aws
+pytestmark = pytest.mark.aws_only
 
 CRAWL_TIMEOUT_S = 15 * 60
 

@@ -18,8 +18,8 @@ from moto import mock_aws
 
 from wio_contract.names import ResourceNames
 from wio_tools import provision
+from wio_tools.environment import AwsEnvironment
 from wio_tools.provision import (
-    AwsTarget,
     DeviceCredentials,
     ProvisionError,
     amazon_root_ca1,
@@ -64,21 +64,21 @@ def cfn() -> FakeCloudFormation:
 
 
 @pytest.fixture
-def aws(monkeypatch: pytest.MonkeyPatch, cfn: FakeCloudFormation) -> Iterator[AwsTarget]:
+def aws(monkeypatch: pytest.MonkeyPatch, cfn: FakeCloudFormation) -> Iterator[AwsEnvironment]:
     for key in list(os.environ):
         if key.startswith("AWS_") or key.startswith("WIO_"):
             monkeypatch.delenv(key)
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", "test")
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "test")
     monkeypatch.setenv("AWS_REGION", REGION)
-    real_client = AwsTarget.client
+    real_client = AwsEnvironment.client
 
-    def client(self: AwsTarget, service: str) -> Any:
+    def client(self: AwsEnvironment, service: str) -> Any:
         return cfn if service == "cloudformation" else real_client(self, service)
 
-    monkeypatch.setattr(AwsTarget, "client", client)
+    monkeypatch.setattr(AwsEnvironment, "client", client)
     with mock_aws():
-        yield AwsTarget(region=REGION)
+        yield AwsEnvironment.resolve(region=REGION)
 
 
 def _create_policy(name: str = POLICY) -> None:
@@ -93,12 +93,12 @@ def _create_policy(name: str = POLICY) -> None:
     )
 
 
-def test_missing_stack_and_policy_says_deploy(aws: AwsTarget, tmp_path: Path) -> None:
+def test_missing_stack_and_policy_says_deploy(aws: AwsEnvironment, tmp_path: Path) -> None:
     with pytest.raises(ProvisionError, match="stack not deployed.*make -C level-1 up"):
         provision_thing("wio-1", target=aws, certs_dir=tmp_path)
 
 
-def test_policy_from_stack_outputs(aws: AwsTarget, cfn: FakeCloudFormation) -> None:
+def test_policy_from_stack_outputs(aws: AwsEnvironment, cfn: FakeCloudFormation) -> None:
     _create_policy("custom-policy")
     cfn.outputs = {"DevicePolicyName": "custom-policy"}
     names = ResourceNames("attempt")
@@ -106,14 +106,14 @@ def test_policy_from_stack_outputs(aws: AwsTarget, cfn: FakeCloudFormation) -> N
 
 
 def test_stack_without_policy_says_policy_not_found(
-    aws: AwsTarget, cfn: FakeCloudFormation
+    aws: AwsEnvironment, cfn: FakeCloudFormation
 ) -> None:
     cfn.outputs = {"DevicePolicyName": "gone"}
     with pytest.raises(ProvisionError, match="policy not found"):
         provision.find_device_policy(aws, ResourceNames("attempt"))
 
 
-def test_provision_writes_files_and_is_idempotent(aws: AwsTarget, tmp_path: Path) -> None:
+def test_provision_writes_files_and_is_idempotent(aws: AwsEnvironment, tmp_path: Path) -> None:
     _create_policy()
     secrets = tmp_path / "arduino_secrets.h"
     creds = provision_thing(
@@ -152,7 +152,7 @@ def test_provision_writes_files_and_is_idempotent(aws: AwsTarget, tmp_path: Path
     assert DeviceCredentials.load(d).certificate_arn == creds.certificate_arn
 
 
-def test_inactive_certificate_is_replaced(aws: AwsTarget, tmp_path: Path) -> None:
+def test_inactive_certificate_is_replaced(aws: AwsEnvironment, tmp_path: Path) -> None:
     _create_policy()
     first = provision_thing("wio-1", target=aws, certs_dir=tmp_path)
     boto3.client("iot", region_name=REGION).update_certificate(
@@ -162,7 +162,7 @@ def test_inactive_certificate_is_replaced(aws: AwsTarget, tmp_path: Path) -> Non
     assert second.created_certificate and second.certificate_id != first.certificate_id
 
 
-def test_delete_revokes_and_removes(aws: AwsTarget, tmp_path: Path) -> None:
+def test_delete_revokes_and_removes(aws: AwsEnvironment, tmp_path: Path) -> None:
     _create_policy()
     creds = provision_thing("wio-1", target=aws, certs_dir=tmp_path)
     assert delete_thing("wio-1", target=aws, certs_dir=tmp_path)
@@ -173,7 +173,7 @@ def test_delete_revokes_and_removes(aws: AwsTarget, tmp_path: Path) -> None:
     assert not delete_thing("wio-1", target=aws, certs_dir=tmp_path)  # idempotent
 
 
-def test_fleet_provision_and_delete(aws: AwsTarget, tmp_path: Path) -> None:
+def test_fleet_provision_and_delete(aws: AwsEnvironment, tmp_path: Path) -> None:
     _create_policy()
     fleet = provision_fleet(12, fleet_prefix="sim", target=aws, certs_dir=tmp_path, concurrency=4)
     assert [c.thing_name for c in fleet] == fleet_thing_names("sim", 12)
@@ -282,7 +282,7 @@ def test_cli_argument_errors(capsys: pytest.CaptureFixture[str]) -> None:
 
 
 def test_cli_reports_missing_stack(
-    aws: AwsTarget, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    aws: AwsEnvironment, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     rc = provision.main(["wio-1", "--certs-dir", str(tmp_path), "--no-secrets"])
     assert rc == 1 and "stack not deployed" in capsys.readouterr().err

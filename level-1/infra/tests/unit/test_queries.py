@@ -30,6 +30,7 @@ import infra.queries as queries_module
 from wio_contract.names import ResourceNames
 from infra.queries import NamedQueryError, NamedQuerySql, load_named_queries, load_named_query
 from wio_tools import query as wq
+from wio_tools.environment import AwsEnvironment
 
 pytestmark = pytest.mark.unit
 
@@ -135,8 +136,9 @@ def dynamodb() -> Iterator[Any]:
 @pytest.fixture()
 def aws_env(monkeypatch: pytest.MonkeyPatch) -> None:
     """Fake credentials and no custom endpoint, for code that builds its own session."""
-    for var in wq.ENDPOINT_ENV_VARS:
+    for var in ("AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_DYNAMODB", "AWS_ENDPOINT_URL_ATHENA"):
         monkeypatch.delenv(var, raising=False)
+    monkeypatch.delenv("AWS_REGION", raising=False)
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
     monkeypatch.setenv("AWS_DEFAULT_REGION", REGION)
@@ -524,22 +526,24 @@ def test_sql_errors_are_query_errors() -> None:
         ({"AWS_ENDPOINT_URL": "http://127.0.0.1:4566"}, "local"),
         ({"AWS_ENDPOINT_URL": "http://localhost:4566"}, "local"),
         ({"AWS_ENDPOINT_URL": "http://[::1]:4566"}, "local"),
-        ({"AWS_ENDPOINT_URL_DYNAMODB": "http://127.0.0.1:9"}, "local"),
-        ({"AWS_ENDPOINT_URL": "http://ministack:4566"}, "local"),
+        ({"AWS_ENDPOINT_URL": "http://127.9.9.9:4566"}, "local"),
+        # A name is not a place: only loopback addresses and localhost count as local.
+        ({"AWS_ENDPOINT_URL": "http://ministack:4566"}, "athena"),
         ({"AWS_ENDPOINT_URL": "https://athena.ap-northeast-1.amazonaws.com"}, "athena"),
         ({"AWS_ENDPOINT_URL": ""}, "athena"),
     ],
 )
 def test_auto_backend(env: dict[str, str], expected: str) -> None:
-    assert wq.resolve_backend("auto", env) == expected
+    environment = AwsEnvironment.resolve(region="ap-northeast-1", env=env)
+    assert wq.resolve_backend("auto", environment) == expected
 
 
 def test_explicit_backend_wins() -> None:
-    local_env = {"AWS_ENDPOINT_URL": "http://127.0.0.1:1"}
+    local_env = AwsEnvironment.resolve(env={"AWS_ENDPOINT_URL": "http://127.0.0.1:1"})
     assert wq.resolve_backend("athena", local_env) == "athena"
-    assert wq.resolve_backend("local", {}) == "local"
+    assert wq.resolve_backend("local", local_env) == "local"
     with pytest.raises(wq.QueryError):
-        wq.resolve_backend("bogus", {})
+        wq.resolve_backend("bogus", local_env)
 
 
 # --------------------------------------------------------------------------------------------
@@ -954,13 +958,21 @@ def test_unnamed_columns_are_named_like_athena() -> None:
     assert result.rows == [(1, "x", 2, 7)]
 
 
-def test_session_region_falls_back_to_aws_region_then_tokyo(
-    aws_env: None, monkeypatch: pytest.MonkeyPatch
+def test_region_comes_from_argument_env_profile_then_tokyo(
+    aws_env: None, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
+    config = tmp_path / "config"
+    config.write_text(
+        "[default]\nregion = eu-central-1\n[profile osaka]\nregion = ap-northeast-3\n"
+    )
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(config))
     monkeypatch.delenv("AWS_DEFAULT_REGION")
-    monkeypatch.setenv("AWS_CONFIG_FILE", "/nonexistent")
-    monkeypatch.setenv("AWS_REGION", "us-west-2")
-    assert wq.make_session().region_name == "us-west-2"
-    monkeypatch.delenv("AWS_REGION")
-    assert wq.make_session().region_name == "ap-northeast-1"
-    assert wq.make_session("eu-west-1").region_name == "eu-west-1"
+    env = {"AWS_REGION": "us-west-2"}
+    assert AwsEnvironment.resolve(env=env).region == "us-west-2"
+    assert AwsEnvironment.resolve(region="eu-west-1", env=env).region_source == "--region"
+    resolved = AwsEnvironment.resolve(env={})
+    assert (resolved.region, resolved.region_source) == ("eu-central-1", "profile default")
+    assert AwsEnvironment.resolve(env={"AWS_PROFILE": "osaka"}).region == "ap-northeast-3"
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "missing"))
+    resolved = AwsEnvironment.resolve(env={})
+    assert (resolved.region, resolved.region_source) == ("ap-northeast-1", "the project default")

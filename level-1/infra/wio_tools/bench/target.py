@@ -6,7 +6,6 @@ and stops it all again on exit.
 
 from __future__ import annotations
 
-import os
 import shutil
 import tempfile
 import time
@@ -16,7 +15,7 @@ from pathlib import Path
 from typing import Any, Callable, Iterator
 
 from wio_contract.names import ResourceNames
-from wio_tools.provision import AwsTarget
+from wio_tools.environment import AwsEnvironment
 
 Say = Callable[[str], None]
 
@@ -37,7 +36,7 @@ class BenchTarget:
     ca_path: Path | None
     endpoint_url: str | None = None
     local: Any = None  # wio_tools.local_aws.LocalAws
-    _provision: AwsTarget | None = field(default=None, repr=False)
+    _provision: AwsEnvironment | None = field(default=None, repr=False)
 
     @property
     def is_local(self) -> bool:
@@ -59,30 +58,18 @@ class BenchTarget:
 
     @classmethod
     def real_aws(cls, prefix: str, region: str | None = None) -> BenchTarget:
-        region = (
-            region
-            or os.environ.get("AWS_REGION")
-            or os.environ.get("AWS_DEFAULT_REGION")
-            or "ap-northeast-1"
-        )
+        env = AwsEnvironment.resolve(region=region)
         return cls(
-            kind="aws", region=region, names=ResourceNames(prefix), mqtt_host=None,
-            mqtt_port=8883, ca_path=None,
+            kind="aws", region=env.region, names=ResourceNames(prefix), mqtt_host=None,
+            mqtt_port=env.mqtt_port, ca_path=None, _provision=env,
         )  # fmt: skip
 
-    def provision_target(self, concurrency: int) -> AwsTarget:
+    def provision_target(self, concurrency: int) -> AwsEnvironment:
         if self._provision is None:
-            if self.is_local:
-                assert self.ca_path is not None
-                self._provision = AwsTarget(
-                    region=self.region,
-                    endpoint_url=self.endpoint_url,
-                    local_mqtt_port=self.mqtt_port,
-                    local_ca_pem=self.ca_path.read_text(encoding="ascii"),
-                    concurrency=concurrency,
-                )
-            else:
-                self._provision = AwsTarget(region=self.region, concurrency=concurrency)
+            assert self.local is not None
+            self._provision = AwsEnvironment.for_local(
+                self.local, max_pool_connections=concurrency + 2
+            )
         return self._provision
 
     def dynamodb(self) -> Any:

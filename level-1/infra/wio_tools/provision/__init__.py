@@ -28,7 +28,7 @@ client (the simulator) must use: 127.0.0.1, MiniStack's mTLS port and MiniStack'
 The code lives in small modules; this package re-exports their public names, so
 ``from wio_tools.provision import ...`` keeps working:
 
-- ``target``: ``AwsTarget`` (real or local AWS clients), policy and endpoint lookup, errors;
+- ``target``: the device policy and endpoint lookups on an ``AwsEnvironment``, errors;
 - ``credentials``: ``DeviceCredentials``, the files written per thing, Amazon Root CA 1;
 - ``things``: thing names and provisioning (one thing, many, a fleet);
 - ``deletion``: revoking and deleting things and their files;
@@ -75,11 +75,7 @@ from wio_tools.provision.secrets_header import (
     write_secrets_header,
 )
 from wio_tools.provision.target import (
-    AWS_MQTT_PORT,
     DEFAULT_CONCURRENCY,
-    DEFAULT_REGION,
-    LOOPBACK_HOSTS,
-    AwsTarget,
     ProvisionError,
     describe_ats_endpoint,
     find_device_policy,
@@ -97,8 +93,6 @@ __all__ = [
     "LEVEL1_DIR",
     "DEFAULT_CERTS_DIR",
     "DEFAULT_SECRETS_OUT",
-    "DEFAULT_REGION",
-    "AWS_MQTT_PORT",
     "DEFAULT_CONCURRENCY",
     "CERT_FILE",
     "KEY_FILE",
@@ -116,10 +110,8 @@ __all__ = [
     "MACRO_DEVICE_CERT",
     "MACRO_DEVICE_KEY",
     "THING_NAME_RE",
-    "LOOPBACK_HOSTS",
     "ProvisionError",
     "DeviceCredentials",
-    "AwsTarget",
     "amazon_root_ca1",
     "amazon_root_ca_pem",
     "fleet_thing_names",

@@ -20,7 +20,8 @@ from wio_tools.provision.secrets_header import (
     PLACEHOLDER_SSID,
     c_string_literal,
 )
-from wio_tools.provision.target import DEFAULT_CONCURRENCY, AwsTarget, ProvisionError
+from wio_tools.environment import AwsEnvironment, AwsTargetError
+from wio_tools.provision.target import DEFAULT_CONCURRENCY, ProvisionError
 from wio_tools.provision.things import (
     fleet_thing_names,
     provision_fleet,
@@ -52,7 +53,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--no-secrets", action="store_true", help="do not write arduino_secrets.h")
     p.add_argument("--delete", action="store_true", help="revoke and delete instead")
     p.add_argument("--concurrency", type=int, default=DEFAULT_CONCURRENCY)
-    p.add_argument("--region", default=None, help="AWS region (default ap-northeast-1)")
+    p.add_argument(
+        "--region",
+        default=None,
+        help="AWS region (default: AWS_REGION, the profile's region, else ap-northeast-1)",
+    )
     p.add_argument("--endpoint-url", default=None, help="AWS API endpoint (local AWS)")
     p.add_argument(
         "--local",
@@ -78,13 +83,14 @@ def main(argv: list[str] | None = None) -> int:
         print(msg, file=sys.stderr, flush=True)
 
     try:
-        target = AwsTarget.from_env(
+        target = AwsEnvironment.resolve(
             region=args.region,
             endpoint_url=args.endpoint_url,
-            use_local_state=args.local,
-            concurrency=args.concurrency,
+            local=args.local,
+            max_pool_connections=args.concurrency + 2,
         )
-        where = f"local AWS {target.endpoint_url}" if target.local else f"AWS {target.region}"
+        say(target.describe())
+        where = f"local AWS {target.endpoint_url}" if target.is_local else f"AWS {target.region}"
         if args.delete:
             if args.fleet is not None or not args.things:
                 names = (
@@ -153,7 +159,7 @@ def main(argv: list[str] | None = None) -> int:
         ):
             _report(creds, say)
         return 0
-    except ProvisionError as e:
+    except (ProvisionError, AwsTargetError) as e:
         say(f"error: {e}")
         return 1
 

@@ -12,8 +12,9 @@ from typing import Any
 
 import certifi
 
-from wio_contract.names import ResourceNames
-from wio_tools.provision.target import AWS_MQTT_PORT, DEFAULT_REGION, ProvisionError
+from wio_contract.names import DEFAULT_REGION, ResourceNames
+from wio_tools.environment import AWS_MQTT_PORT
+from wio_tools.provision.target import ProvisionError
 
 # level-1/ (this file is level-1/infra/wio_tools/provision/credentials.py)
 LEVEL1_DIR = Path(__file__).resolve().parents[3]

@@ -10,10 +10,10 @@ from typing import Any, Callable, Iterable
 
 from botocore.exceptions import ClientError, NoCredentialsError
 
+from wio_tools.environment import AwsEnvironment
 from wio_tools.provision.credentials import DEFAULT_CERTS_DIR, DeviceCredentials
 from wio_tools.provision.target import (
     DEFAULT_CONCURRENCY,
-    AwsTarget,
     ProvisionError,
     _error_code,
     _wrap_no_creds,
@@ -39,7 +39,7 @@ def _retry_conflict(fn: Callable[[], Any], attempts: int = 8) -> Any:
 def delete_thing(
     thing_name: str,
     *,
-    target: AwsTarget | None = None,
+    target: AwsEnvironment | None = None,
     certs_dir: Path | str = DEFAULT_CERTS_DIR,
     remove_files: bool = True,
 ) -> bool:
@@ -47,7 +47,7 @@ def delete_thing(
 
     Idempotent: returns False when there was nothing left to delete in AWS.
     """
-    target = target or AwsTarget.from_env()
+    target = target or AwsEnvironment.resolve()
     iot = target.client("iot")
     directory = Path(certs_dir) / thing_name
     principals: set[str] = set()
@@ -105,7 +105,7 @@ def delete_thing(
 
 
 def fleet_members(
-    fleet_prefix: str, *, target: AwsTarget, certs_dir: Path | str = DEFAULT_CERTS_DIR
+    fleet_prefix: str, *, target: AwsEnvironment, certs_dir: Path | str = DEFAULT_CERTS_DIR
 ) -> list[str]:
     """Things named ``<fleet_prefix>-<digits>``, from the certs folder and the registry."""
     pattern = re.compile(rf"^{re.escape(fleet_prefix)}-\d+$")
@@ -124,11 +124,11 @@ def fleet_members(
 def delete_things(
     thing_names: Iterable[str],
     *,
-    target: AwsTarget | None = None,
+    target: AwsEnvironment | None = None,
     certs_dir: Path | str = DEFAULT_CERTS_DIR,
     concurrency: int = DEFAULT_CONCURRENCY,
 ) -> int:
-    target = target or AwsTarget.from_env(concurrency=concurrency)
+    target = target or AwsEnvironment.resolve(max_pool_connections=concurrency + 2)
     results = _parallel(
         lambda n: delete_thing(n, target=target, certs_dir=certs_dir),
         list(thing_names),
@@ -141,12 +141,12 @@ def delete_fleet(
     fleet_prefix: str = "sim",
     *,
     count: int | None = None,
-    target: AwsTarget | None = None,
+    target: AwsEnvironment | None = None,
     certs_dir: Path | str = DEFAULT_CERTS_DIR,
     concurrency: int = DEFAULT_CONCURRENCY,
 ) -> int:
     """Delete a whole fleet (all ``<fleet_prefix>-NNNN`` things found, or the first ``count``)."""
-    target = target or AwsTarget.from_env(concurrency=concurrency)
+    target = target or AwsEnvironment.resolve(max_pool_connections=concurrency + 2)
     names = (
         fleet_thing_names(fleet_prefix, count)
         if count is not None

@@ -6,7 +6,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from wio_tools.provision.credentials import _write_private
-from wio_tools.provision.target import AWS_MQTT_PORT
+from wio_tools.environment import AWS_MQTT_PORT
 
 PLACEHOLDER_SSID = "YOUR_WIFI_SSID"
 PLACEHOLDER_PASSWORD = "YOUR_WIFI_PASSWORD"

@@ -12,6 +12,7 @@ from typing import Any, Callable, Sequence
 from botocore.exceptions import ClientError
 
 from wio_contract.names import ResourceNames
+from wio_tools.environment import AwsEnvironment
 from wio_tools.provision.credentials import (
     CERT_FILE,
     DEFAULT_CERTS_DIR,
@@ -32,7 +33,6 @@ from wio_tools.provision.secrets_header import (
 )
 from wio_tools.provision.target import (
     DEFAULT_CONCURRENCY,
-    AwsTarget,
     ProvisionError,
     _error_code,
     _wrap_aws_errors,
@@ -89,7 +89,7 @@ def _existing_valid(iot: Any, directory: Path, thing_name: str) -> DeviceCredent
 def provision_thing(
     thing_name: str,
     *,
-    target: AwsTarget | None = None,
+    target: AwsEnvironment | None = None,
     prefix: str = "attempt",
     certs_dir: Path | str = DEFAULT_CERTS_DIR,
     policy_name: str | None = None,
@@ -104,7 +104,7 @@ def provision_thing(
     them up once). ``secrets_out`` also writes ``arduino_secrets.h`` there.
     """
     validate_thing_name(thing_name)
-    target = target or AwsTarget.from_env()
+    target = target or AwsEnvironment.resolve()
     names = ResourceNames(prefix)
     iot = target.client("iot")
     if policy_name is None:
@@ -138,16 +138,15 @@ def provision_thing(
     except ClientError as e:
         raise ProvisionError(f"provisioning {thing_name} failed: {e}") from e
 
-    local = target.local
+    local = target.is_local
     if local:
-        mqtt_host = "127.0.0.1"
-        if target.local_mqtt_port is None:
+        if target.mqtt_host is None:
             raise ProvisionError(
                 "local AWS: the MQTT port is unknown; pass --local, or export the variables of "
                 "`wio-local-aws env` (WIO_MQTT_PORT)"
             )
-        mqtt_port = target.local_mqtt_port
-        _write_public(directory / LOCAL_CA_FILE, target.fetch_local_ca())
+        mqtt_host, mqtt_port = target.mqtt_host, target.mqtt_port
+        _write_public(directory / LOCAL_CA_FILE, target.local_ca_pem())
     else:
         mqtt_host, mqtt_port = endpoint
     _write_public(directory / ROOT_CA_FILE, amazon_root_ca1())
@@ -195,7 +194,7 @@ def _parallel(fn: Callable[[str], Any], items: Sequence[str], concurrency: int) 
 def provision_things(
     thing_names: Sequence[str],
     *,
-    target: AwsTarget | None = None,
+    target: AwsEnvironment | None = None,
     prefix: str = "attempt",
     certs_dir: Path | str = DEFAULT_CERTS_DIR,
     concurrency: int = DEFAULT_CONCURRENCY,
@@ -204,12 +203,12 @@ def provision_things(
     """Provision many things with a bounded thread pool; policy and endpoint looked up once."""
     for name in thing_names:
         validate_thing_name(name)
-    target = target or AwsTarget.from_env(concurrency=concurrency)
+    target = target or AwsEnvironment.resolve(max_pool_connections=concurrency + 2)
     names = ResourceNames(prefix)
     policy = find_device_policy(target, names)
     endpoint = _wrap_aws_errors("describe endpoint", lambda: describe_ats_endpoint(target))
-    if target.local:
-        target.fetch_local_ca()
+    if target.is_local:
+        target.local_ca_pem()
     done = [0]
     started = time.monotonic()
 
@@ -237,7 +236,7 @@ def provision_fleet(
     count: int,
     *,
     fleet_prefix: str = "sim",
-    target: AwsTarget | None = None,
+    target: AwsEnvironment | None = None,
     prefix: str = "attempt",
     certs_dir: Path | str = DEFAULT_CERTS_DIR,
     concurrency: int = DEFAULT_CONCURRENCY,

@@ -10,18 +10,19 @@ Two backends answer the same Athena SQL:
   table reference that names the sensor table (through the connector catalog, the Glue database,
   or bare) resolves to that local copy. The output says the results come from this stand-in.
 
-``auto`` picks ``local`` when ``AWS_ENDPOINT_URL`` points at a local emulator, else ``athena``.
+``auto`` picks ``local`` when the environment (``wio_tools.environment``) is local AWS, else
+``athena``.
 
 ``latest`` never runs SQL: it is a bounded DynamoDB Query on the device's key, newest first.
 
 Library API (used by the tests), re-exported here from this package's modules::
 
-    run_query(sql, *, backend="auto", names=ResourceNames(), session=None, ...) -> QueryResult
+    run_query(sql, *, backend="auto", names=ResourceNames(), environment=None, ...)
     run_named(name, *, backend="auto", names=ResourceNames(), ...) -> QueryResult
     latest_readings(device_id, *, limit=10, names=ResourceNames(), ...) -> QueryResult
     render(result, fmt) -> str
 
-Modules: ``model`` (result, errors, shared names), ``aws`` (backend choice, sessions),
+Modules: ``model`` (result, errors, shared names), ``aws`` (backend choice, clients),
 ``values`` (DynamoDB value conversion), ``sql`` (Athena SQL -> DuckDB SQL), ``local`` and
 ``athena`` (the two backends), ``run`` (``run_query``, ``run_named``), ``latest``, ``render``
 (output formats) and ``cli`` (``wio-query``).
@@ -30,16 +31,7 @@ Modules: ``model`` (result, errors, shared names), ``aws`` (backend choice, sess
 from __future__ import annotations
 
 from wio_tools.query.athena import PollPolicy, convert_athena_value, run_athena
-from wio_tools.query.aws import (
-    DEFAULT_REGION,
-    ENDPOINT_ENV_VARS,
-    LOCAL_HOST_HINTS,
-    LOCAL_HOSTS,
-    endpoint_url,
-    is_local_endpoint,
-    make_session,
-    resolve_backend,
-)
+from wio_tools.query.aws import resolve_backend
 from wio_tools.query.cli import build_parser, main
 from wio_tools.query.latest import LATEST_COLUMNS, latest_readings
 from wio_tools.query.local import connect_duckdb, load_items, run_local, scan_items
@@ -74,12 +66,8 @@ __all__ = [
     "ATHENA_DEFAULT_CATALOG",
     "Backend",
     "CONNECTOR_DEFAULT_SCHEMA",
-    "DEFAULT_REGION",
-    "ENDPOINT_ENV_VARS",
     "JST",
     "LATEST_COLUMNS",
-    "LOCAL_HOSTS",
-    "LOCAL_HOST_HINTS",
     "LOCAL_RELATION",
     "NOT_DEPLOYED_HINT",
     "OutputFormat",
@@ -96,14 +84,11 @@ __all__ = [
     "connect_duckdb",
     "convert_athena_value",
     "deserialize_item",
-    "endpoint_url",
     "format_value",
     "freeze_now",
-    "is_local_endpoint",
     "latest_readings",
     "load_items",
     "main",
-    "make_session",
     "name_columns_like_athena",
     "parse_athena",
     "render",

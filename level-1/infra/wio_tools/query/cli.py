@@ -10,7 +10,8 @@ from typing import Sequence
 from wio_contract.names import ResourceNames
 from infra.queries import NamedQueryError, load_named_queries, load_named_query
 from wio_tools.query.athena import PollPolicy
-from wio_tools.query.aws import make_session, resolve_backend
+from wio_tools.environment import AwsEnvironment, AwsTargetError
+from wio_tools.query.aws import resolve_backend
 from wio_tools.query.latest import latest_readings
 from wio_tools.query.model import QueryError, QueryResult
 from wio_tools.query.render import render
@@ -36,7 +37,13 @@ def _common_options() -> argparse.ArgumentParser:
         "--backend",
         choices=["auto", "athena", "local"],
         default=argparse.SUPPRESS,
-        help="auto (default): local when AWS_ENDPOINT_URL is a local emulator, else athena",
+        help="auto (default): local when the target is local AWS, else athena",
+    )
+    common.add_argument(
+        "--local",
+        action="store_true",
+        default=argparse.SUPPRESS,
+        help="use the local AWS started by `make -C level-1 up` (no env vars needed)",
     )
     common.add_argument(
         "--format",
@@ -44,7 +51,11 @@ def _common_options() -> argparse.ArgumentParser:
         default=argparse.SUPPRESS,
         help="output format (default: table)",
     )
-    common.add_argument("--region", default=argparse.SUPPRESS, help="AWS region")
+    common.add_argument(
+        "--region",
+        default=argparse.SUPPRESS,
+        help="AWS region (default: AWS_REGION, the profile's region, else ap-northeast-1)",
+    )
     common.add_argument(
         "--timeout",
         type=float,
@@ -105,6 +116,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     show_sql: bool = getattr(args, "show_sql", False)
     out = sys.stdout
     try:
+        environment = AwsEnvironment.resolve(region=region, local=getattr(args, "local", False))
         if args.command == "list":
             queries = load_named_queries(names=names)
             listing = QueryResult(
@@ -117,22 +129,24 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "show":
             query = load_named_query(args.name, names=names)
             out.write(f"-- Athena SQL ({query.name})\n{query.sql}\n")
-            if resolve_backend(backend) == "local":
+            if resolve_backend(backend, environment) == "local":
                 duck_sql = to_duckdb_sql(query.sql, names=names, pretty=True)
                 out.write(f"\n-- DuckDB SQL (local stand-in)\n{duck_sql}\n")
             return 0
-        session = make_session(region)
+        print(environment.describe(), file=sys.stderr)
         if args.command == "latest":
-            result = latest_readings(args.device_id, limit=args.limit, names=names, session=session)
+            result = latest_readings(
+                args.device_id, limit=args.limit, names=names, environment=environment
+            )
         else:
             if args.command == "named":
                 sql = load_named_query(args.name, names=names).sql
             else:
                 sql = sys.stdin.read() if args.sql == "-" else args.sql
             result = run_query(
-                sql, backend=backend, names=names, session=session, now=now, poll=poll
+                sql, backend=backend, names=names, environment=environment, now=now, poll=poll
             )
-    except (QueryError, NamedQueryError) as error:
+    except (QueryError, NamedQueryError, AwsTargetError) as error:
         print(f"wio-query: error: {error}", file=sys.stderr)
         return 1
     if show_sql and result.sql:

@@ -5,12 +5,13 @@ from __future__ import annotations
 import datetime as dt
 from typing import TYPE_CHECKING, Any, cast
 
-import boto3
 from botocore.exceptions import BotoCoreError, ClientError
 
 from wio_contract.fields import CONTRACT
 from wio_contract.names import ResourceNames
-from wio_tools.query.aws import _dynamodb, _error_code, _where
+from wio_tools.environment import AwsEnvironment
+from wio_tools.query.aws import dynamodb_client as default_dynamodb
+from wio_tools.query.aws import error_code, where
 from wio_tools.query.model import JST, NOT_DEPLOYED_HINT, QueryError, QueryResult, TableNotFound
 from wio_tools.query.values import (
     _CONVERTERS,
@@ -38,13 +39,13 @@ def latest_readings(
     *,
     limit: int = 10,
     names: ResourceNames = ResourceNames(),
-    session: boto3.Session | None = None,
+    environment: AwsEnvironment | None = None,
     dynamodb_client: DynamoDBClient | None = None,
 ) -> QueryResult:
     """The device's ``limit`` newest readings: a DynamoDB Query on its key, never a Scan."""
     if limit < 1:
         raise QueryError("--limit must be at least 1")
-    client = dynamodb_client or _dynamodb(session)
+    client = dynamodb_client or default_dynamodb(environment)
     items: list[dict[str, Any]] = []
     start_key: dict[str, Any] | None = None
     try:
@@ -65,13 +66,13 @@ def latest_readings(
             if not start_key:
                 break
     except ClientError as error:
-        if _error_code(error) == "ResourceNotFoundException":
+        if error_code(error) == "ResourceNotFoundException":
             raise TableNotFound(
-                f"DynamoDB table {names.table!r} not found{_where(client)}: {NOT_DEPLOYED_HINT}"
+                f"DynamoDB table {names.table!r} not found{where(client)}: {NOT_DEPLOYED_HINT}"
             ) from error
         raise QueryError(f"cannot query DynamoDB table {names.table!r}: {error}") from error
     except BotoCoreError as error:
-        raise QueryError(f"cannot reach DynamoDB{_where(client)}: {error}") from error
+        raise QueryError(f"cannot reach DynamoDB{where(client)}: {error}") from error
     extras = _extra_column_types(items)
     columns = LATEST_COLUMNS + list(extras)
     types = [SENSOR_COLUMNS.get(c, "TIMESTAMP WITH TIME ZONE") for c in LATEST_COLUMNS]

@@ -9,7 +9,8 @@ import duckdb
 from botocore.exceptions import BotoCoreError, ClientError
 
 from wio_contract.names import ResourceNames
-from wio_tools.query.aws import _dynamodb, _error_code, _where
+from wio_tools.query.aws import dynamodb_client as default_dynamodb
+from wio_tools.query.aws import error_code, where
 from wio_tools.query.model import (
     LOCAL_RELATION,
     NOT_DEPLOYED_HINT,
@@ -40,14 +41,14 @@ def scan_items(client: DynamoDBClient, table: str) -> list[dict[str, Any]]:
         for page in client.get_paginator("scan").paginate(TableName=table, ConsistentRead=True):
             items.extend(deserialize_item(item) for item in page.get("Items", []))
     except ClientError as error:
-        if _error_code(error) == "ResourceNotFoundException":
+        if error_code(error) == "ResourceNotFoundException":
             raise TableNotFound(
-                f"DynamoDB table {table!r} not found{_where(client)}: {NOT_DEPLOYED_HINT}"
+                f"DynamoDB table {table!r} not found{where(client)}: {NOT_DEPLOYED_HINT}"
             ) from error
         raise QueryError(f"cannot read DynamoDB table {table!r}: {error}") from error
     except BotoCoreError as error:
         raise QueryError(
-            f"cannot reach DynamoDB{_where(client)}: {error}; is local AWS running? "
+            f"cannot reach DynamoDB{where(client)}: {error}; is local AWS running? "
             "run make -C level-1 up"
         ) from error
     return items
@@ -101,9 +102,9 @@ def run_local(
     """
     duck_sql = to_duckdb_sql(sql, names=names, now=now)
     if items is None:
-        dynamodb_client = dynamodb_client or _dynamodb(None)
+        dynamodb_client = dynamodb_client or default_dynamodb(None)
         items = scan_items(dynamodb_client, names.table)
-    source = f" of DynamoDB table {names.table!r}{_where(dynamodb_client)}"
+    source = f" of DynamoDB table {names.table!r}{where(dynamodb_client)}"
     con = connect_duckdb()
     try:
         load_items(con, items)

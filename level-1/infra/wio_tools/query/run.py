@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import datetime as dt
 import time
-from typing import TYPE_CHECKING, Callable, Mapping
-
-import boto3
+from typing import TYPE_CHECKING, Callable
 
 from wio_contract.names import ResourceNames
 from infra.queries import NamedQueryError, load_named_query
 from wio_tools.query.athena import PollPolicy, run_athena
-from wio_tools.query.aws import _athena, _dynamodb, resolve_backend
+from wio_tools.environment import AwsEnvironment
+from wio_tools.query.aws import athena_client as default_athena
+from wio_tools.query.aws import dynamodb_client as default_dynamodb
+from wio_tools.query.aws import resolve_backend
 from wio_tools.query.local import run_local
 from wio_tools.query.model import Backend, QueryError, QueryResult
 
@@ -25,28 +26,30 @@ def run_query(
     *,
     backend: Backend | str = "auto",
     names: ResourceNames = ResourceNames(),
-    session: boto3.Session | None = None,
+    environment: AwsEnvironment | None = None,
     athena_client: AthenaClient | None = None,
     dynamodb_client: DynamoDBClient | None = None,
     now: dt.datetime | None = None,
     poll: PollPolicy = PollPolicy(),
     sleep: Callable[[float], None] = time.sleep,
-    env: Mapping[str, str] | None = None,
 ) -> QueryResult:
     """Run one Athena SQL statement on Athena or on the local DuckDB stand-in.
 
     ``now`` freezes ``current_timestamp`` (local backend only), for reproducible results.
-    Clients default to ones made from ``session`` (default: a session in the configured
-    region, else ap-northeast-1).
+    Clients default to ones from ``environment`` (default: :meth:`AwsEnvironment.resolve`).
     """
-    chosen = resolve_backend(backend, env)
+    chosen = resolve_backend(backend, environment)
     if chosen == "local":
-        client = dynamodb_client or _dynamodb(session)
+        client = dynamodb_client or default_dynamodb(environment)
         return run_local(sql, names=names, dynamodb_client=client, now=now)
     if now is not None:
         raise QueryError("a frozen 'now' works only on the local backend")
     return run_athena(
-        sql, names=names, athena_client=athena_client or _athena(session), poll=poll, sleep=sleep
+        sql,
+        names=names,
+        athena_client=athena_client or default_athena(environment),
+        poll=poll,
+        sleep=sleep,
     )
 
 
@@ -55,13 +58,12 @@ def run_named(
     *,
     backend: Backend | str = "auto",
     names: ResourceNames = ResourceNames(),
-    session: boto3.Session | None = None,
+    environment: AwsEnvironment | None = None,
     athena_client: AthenaClient | None = None,
     dynamodb_client: DynamoDBClient | None = None,
     now: dt.datetime | None = None,
     poll: PollPolicy = PollPolicy(),
     sleep: Callable[[float], None] = time.sleep,
-    env: Mapping[str, str] | None = None,
 ) -> QueryResult:
     """Run the named query ``name`` (a ``.sql`` file in infra/queries) for these names."""
     try:
@@ -72,11 +74,10 @@ def run_named(
         query.sql,
         backend=backend,
         names=names,
-        session=session,
+        environment=environment,
         athena_client=athena_client,
         dynamodb_client=dynamodb_client,
         now=now,
         poll=poll,
         sleep=sleep,
-        env=env,
     )
