@@ -58,20 +58,21 @@ def device_items(target: Target, device_id: str) -> list[dict[str, Any]]:
     from boto3.dynamodb.types import TypeDeserializer
 
     deserializer = TypeDeserializer()
-    ddb = target.client("dynamodb")
-    items: list[dict[str, Any]] = []
-    kwargs: dict[str, Any] = {
-        "TableName": target.names.table,
-        "KeyConditionExpression": "device_id = :d",
-        "ExpressionAttributeValues": {":d": {"S": device_id}},
-        "ConsistentRead": True,
-    }
-    while True:
-        page = ddb.query(**kwargs)
-        items += [{k: deserializer.deserialize(v) for k, v in it.items()} for it in page["Items"]]
-        if "LastEvaluatedKey" not in page:
-            return items
-        kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+    pages = (
+        target.client("dynamodb")
+        .get_paginator("query")
+        .paginate(
+            TableName=target.names.table,
+            KeyConditionExpression="device_id = :d",
+            ExpressionAttributeValues={":d": {"S": device_id}},
+            ConsistentRead=True,
+        )
+    )
+    return [
+        {k: deserializer.deserialize(v) for k, v in item.items()}
+        for page in pages
+        for item in page["Items"]
+    ]
 
 
 def wait_for(predicate: Any, *, timeout: float, interval: float = 0.25) -> Any:

@@ -12,6 +12,8 @@ import pytest
 from bad_input_corpus import CORPUS, REJECTED, STORED, render
 from it_support import plain, Target, device_items, drain_rejected, wait_for
 
+from wio_contract.fields import CONTRACT
+
 pytestmark = pytest.mark.integration
 
 # IoT Core's payload limit is 128 KiB.
@@ -19,7 +21,7 @@ MAX_PAYLOAD = 128 * 1024
 
 
 def test_corpus_has_enough_cases() -> None:
-    assert len(CORPUS) >= 30
+    assert len(CORPUS) >= 50
     assert len({c.id for c in CORPUS}) == len(CORPUS)
 
 
@@ -33,7 +35,7 @@ def test_each_bad_input_has_its_exact_outcome_and_good_messages_follow(
     with connect(creds) as client:
         for i, case in enumerate(CORPUS):
             ts, good_ts = base + 2 * i, base + 2 * i + 1
-            payload = render(case, ts)
+            payload = render(case, ts, creds.thing_name)
             client.publish(creds.topic, payload)
             good = {"device_id": creds.thing_name, "timestamp": good_ts, "temperature": 20.0}
             client.publish(creds.topic, json.dumps(good))
@@ -62,6 +64,11 @@ def test_each_bad_input_has_its_exact_outcome_and_good_messages_follow(
                 continue
             if row["device_id"] != creds.thing_name:
                 problems.append(f"{case.id}: device_id {row['device_id']!r}")
+            if base64.b64decode(row.get("raw_payload", "")) != payload:
+                problems.append(f"{case.id}: raw_payload is not the message as published")
+            unknown = set(row) - {f.name for f in CONTRACT.stored_fields}
+            if unknown:
+                problems.append(f"{case.id}: attributes outside the contract: {sorted(unknown)}")
             for key, value in case.stored.items():
                 if row.get(key) != value:
                     problems.append(f"{case.id}: {key}={row.get(key)!r}, expected {value!r}")
@@ -82,7 +89,14 @@ def test_oversized_payload_is_refused_and_the_device_recovers(
 ) -> None:
     creds = make_device("big")
     ts = int(time.time()) - 300
-    big = json.dumps({"timestamp": ts, "temperature": 20.0, "pad": "x" * MAX_PAYLOAD}).encode()
+    big = json.dumps(
+        {
+            "device_id": creds.thing_name,
+            "timestamp": ts,
+            "temperature": 20.0,
+            "pad": "x" * MAX_PAYLOAD,
+        }
+    ).encode()
     assert len(big) > MAX_PAYLOAD
     client = connect(creds)
     try:
@@ -93,7 +107,8 @@ def test_oversized_payload_is_refused_and_the_device_recovers(
         client.close()
     good_ts = ts + 1
     with connect(creds) as again:
-        again.publish(creds.topic, json.dumps({"timestamp": good_ts, "temperature": 21.0}))
+        good = {"device_id": creds.thing_name, "timestamp": good_ts, "temperature": 21.0}
+        again.publish(creds.topic, json.dumps(good))
     items = wait_for(
         lambda: [i for i in device_items(target, creds.thing_name) if i["timestamp"] == good_ts],
         timeout=20,

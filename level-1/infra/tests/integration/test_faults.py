@@ -394,7 +394,7 @@ def test_deployed_policy_refuses_publishing_to_another_devices_topic(
             return sorted(int(i["timestamp"]["N"]) for i in page["Items"])
 
         ts = int(time.time()) - 60
-        reading = json.dumps({"timestamp": ts, "temperature": 21.0})
+        reading = json.dumps({"device_id": a.thing_name, "timestamp": ts, "temperature": 21.0})
         # Allowed: A on its own topic (proves the rule and table work in this emulator).
         with publisher(a) as client:
             client.publish(a.topic, reading)
@@ -405,7 +405,8 @@ def test_deployed_policy_refuses_publishing_to_another_devices_topic(
         client = publisher(a).connect()
         try:
             with pytest.raises(MqttRefused):
-                client.publish(b.topic, json.dumps({"timestamp": ts + 1, "temperature": 99.0}))
+                spoof = {"device_id": b.thing_name, "timestamp": ts + 1, "temperature": 99.0}
+                client.publish(b.topic, json.dumps(spoof))
             assert client.wait_disconnected(5.0)
         finally:
             client.close()

@@ -28,7 +28,8 @@ def test_readme_query_runs_through_the_connector(
     creds = make_device("athena")
     ts = int(time.time()) - 60
     with connect(creds) as client:
-        client.publish(creds.topic, json.dumps({"timestamp": ts, "temperature": 23.25}))
+        reading = {"device_id": creds.thing_name, "timestamp": ts, "temperature": 23.25}
+        client.publish(creds.topic, json.dumps(reading))
     assert wait_for(lambda: device_items(target, creds.thing_name), timeout=30)
     sql = (
         f'SELECT device_id, "timestamp", temperature FROM "{target.names.data_catalog}"'
