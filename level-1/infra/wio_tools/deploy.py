@@ -14,9 +14,10 @@ import tempfile
 from pathlib import Path
 from typing import Mapping
 
+from wio_contract.names import DEFAULT_REGION
+from wio_tools.environment import LOCAL_ACCOUNT
+
 INFRA_DIR = Path(__file__).resolve().parent.parent
-LOCAL_ACCOUNT = "000000000000"
-DEFAULT_REGION = "ap-northeast-1"
 
 
 class DeployError(RuntimeError):

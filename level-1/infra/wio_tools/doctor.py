@@ -225,4 +225,3 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"{len(bad)} probe(s) went astray: {', '.join(r.probe.id for r in bad)}\n{ADVICE}")
         return 1
     return 0
-

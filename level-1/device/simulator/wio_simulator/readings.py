@@ -16,16 +16,25 @@ import random
 from dataclasses import dataclass, field
 from typing import Any
 
+from wio_contract.fields import CONTRACT
+
 JST_OFFSET_S = 9 * 3600
 SECONDS_PER_DAY = 86400
 
-# Schema bounds (level-1/schema/sensor-payload.schema.json).
-TEMP_MIN, TEMP_MAX = -40.0, 125.0
-HUM_MIN, HUM_MAX = 0.0, 100.0
-LIGHT_MIN, LIGHT_MAX = 0, 1023
-RSSI_MIN, RSSI_MAX = -127, 0
-SEQ_MAX = 4294967295
-TIMESTAMP_MIN = 1577836800  # 2020-01-01T00:00:00Z
+
+def _bounds(name: str) -> tuple[float, float]:
+    """A field's range from the payload contract (sensor-payload.schema.json)."""
+    f = CONTRACT.field(name)
+    assert f.minimum is not None and f.maximum is not None, name
+    return f.minimum, f.maximum
+
+
+TEMP_MIN, TEMP_MAX = _bounds("temperature")
+HUM_MIN, HUM_MAX = _bounds("humidity")
+LIGHT_MIN, LIGHT_MAX = _bounds("light")
+RSSI_MIN, RSSI_MAX = _bounds("rssi")
+SEQ_MAX = int(_bounds("seq")[1])
+TIMESTAMP_MIN = int(_bounds("timestamp")[0])
 
 ALL_SENSORS = ("temperature", "humidity", "light", "rssi")
 

@@ -67,7 +67,9 @@ CORPUS: list[Case] = [
     Case("humidity-above-range", '{"timestamp": {ts}, "humidity": 150}', REJECTED),
     Case("humidity-negative", '{"timestamp": {ts}, "humidity": -0.5}', REJECTED),
     Case("light-above-range", '{"timestamp": {ts}, "light": 5000}', REJECTED),
-    Case("temperature-numeric-string-too-hot", '{"timestamp": {ts}, "temperature": "200"}', REJECTED),
+    Case(
+        "temperature-numeric-string-too-hot", '{"timestamp": {ts}, "temperature": "200"}', REJECTED
+    ),
     Case("light-text", '{"timestamp": {ts}, "light": "bright"}', REJECTED),
     Case(
         "numeric-strings-normalized",

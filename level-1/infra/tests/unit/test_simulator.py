@@ -340,3 +340,12 @@ def test_fleet_config_validation() -> None:
     with pytest.raises(ValueError):
         FleetRunner(FleetConfig(host="h", port=1, devices=[]))
     assert FleetConfig(host="h", port=1, devices=[spec], count=7).messages_per_device() == 7
+
+
+def test_simulator_generates_every_optional_contract_field() -> None:
+    """A field added to the schema needs a generator here (or a reason it has none)."""
+    from wio_contract.fields import CONTRACT
+    from wio_simulator.readings import ALL_SENSORS
+
+    counters = {"seq"}  # not a sensor: the per-boot message counter the simulator keeps
+    assert set(ALL_SENSORS) == {f.name for f in CONTRACT.optional_numeric} - counters

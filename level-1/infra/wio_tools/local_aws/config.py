@@ -5,7 +5,9 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-REGION = "ap-northeast-1"
+from wio_contract.names import DEFAULT_REGION
+
+REGION = DEFAULT_REGION
 HOST = "127.0.0.1"
 LEVEL1_DIR = Path(__file__).resolve().parents[3]
 DEFAULT_LOCAL_DIR = LEVEL1_DIR / ".local"
