@@ -5,7 +5,11 @@
 #ifndef WIO_WIO_H
 #define WIO_WIO_H
 
+#include "alert.h"
 #include "backoff.h"
+#include "buttons.h"
+#include "canvas.h"
+#include "chart.h"
 #include "clock.h"
 #include "link.h"
 #include "outbox.h"
@@ -13,6 +17,7 @@
 #include "ring_buffer.h"
 #include "rng.h"
 #include "scheduler.h"
+#include "screen.h"
 #include "sensors.h"
 #include "status_view.h"
 #include "text.h"
