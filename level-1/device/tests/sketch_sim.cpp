@@ -11,6 +11,7 @@
 //   build/sketch_sim --payloads FILE     also write every acknowledged payload (JSON lines)
 //                                        for the pytest schema check
 //   build/sketch_sim --verbose           echo the sketch's serial log
+//   build/sketch_sim --screenshot FILE   write the simulated LCD at the end as a PNG
 //
 // The fakes are the headers in tests/fakes plus the implementations below. They model what
 // the sketch relies on, not the real chips: timing on the board is not simulated.
@@ -876,9 +877,12 @@ TEST(scenario_buttons_switch_chart_field) {
 
 int main(int argc, char** argv) {
   const char* only = NULL;
+  const char* screenshot = NULL;
   for (int i = 1; i < argc; ++i) {
     if (strcmp(argv[i], "--verbose") == 0) {
       sim::verbose = true;
+    } else if (strcmp(argv[i], "--screenshot") == 0 && i + 1 < argc) {
+      screenshot = argv[++i];
     } else if (strcmp(argv[i], "--payloads") == 0 && i + 1 < argc) {
       g_payload_out = fopen(argv[++i], "a");
     } else {
@@ -886,7 +890,7 @@ int main(int argc, char** argv) {
     }
   }
   if (only == NULL) {
-    fprintf(stderr, "usage: sketch_sim SCENARIO [--verbose] [--payloads FILE]\n");
+    fprintf(stderr, "usage: sketch_sim SCENARIO [--verbose] [--payloads FILE] [--screenshot FILE]\n");
     return 2;
   }
   int passed = 0, failed = 0;
@@ -901,6 +905,10 @@ int main(int argc, char** argv) {
     }
   }
   if (g_payload_out) fclose(g_payload_out);
+  if (screenshot != NULL && !png::write_file(screenshot, png::encode(g_lcd.pixels(), Framebuffer::kW, Framebuffer::kH))) {
+    fprintf(stderr, "could not write %s\n", screenshot);
+    ++failed;
+  }
   printf("%s: %d passed, %d failed\n", only, passed, failed);
   return failed == 0 && passed == 1 ? 0 : 1;
 }

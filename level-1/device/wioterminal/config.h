@@ -58,6 +58,10 @@
 #ifndef WIO_UTC_OFFSET_S
 #define WIO_UTC_OFFSET_S 32400
 #endif
+// Shown after an alert's local time on the screen; keep it in step with WIO_UTC_OFFSET_S.
+#ifndef WIO_TIME_ZONE_NAME
+#define WIO_TIME_ZONE_NAME "JST"
+#endif
 
 // ---------------------------------------------------------------- screen and alerts
 // Points of the on-screen chart, one per reading: 60 = the last hour at a 60 s interval.

@@ -455,7 +455,7 @@ static void refresh_screen(uint32_t now) {
   m.interval_s = WIO_PUBLISH_INTERVAL_S;
   m.alert_showing = g_alerts.showing();
   m.alert = g_alerts.current();
-  m.zone = WIO_UTC_OFFSET_S == 32400 ? "JST" : "local";
+  m.zone = WIO_TIME_ZONE_NAME;
   m.bad_alerts = g_alerts.bad_count();
   m.alerts_refused = g_alert_gate.refused();
   if (g_config_ok) g_display.show(m, g_history);

@@ -22,6 +22,6 @@
 #include "status_view.h"
 #include "text.h"
 
-#define WIO_FIRMWARE_VERSION "1.0.0"
+#define WIO_FIRMWARE_VERSION "1.1.0"
 
 #endif  // WIO_WIO_H
