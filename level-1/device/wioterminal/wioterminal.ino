@@ -159,8 +159,9 @@ class MqttPublisher : public wio::Publisher {
 static MqttPublisher g_publisher;
 
 // ------------------------------------------------------------------------------ alerts
-// Runs inside g_mqtt.loop() (or subscribe()), so it only updates state and never calls the
-// client. bytes is not relied on to be NUL-terminated: the parser takes the length.
+// Runs inside g_mqtt.loop(), or inside subscribe()/publish() while they wait for an ack, so
+// it only updates state and never calls the client. The parser takes the length, so it does
+// not rely on the library's NUL after the payload.
 static void on_mqtt_message(MQTTClient* client, char topic[], char bytes[], int length) {
   (void)client;
   if (strcmp(topic, g_alert_topic) != 0 || length < 0) {
