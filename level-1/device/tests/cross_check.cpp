@@ -5,6 +5,9 @@
 
 template class wio::RingBuffer<wio::Measurement, 512>;
 template class wio::Outbox<512>;
+template class wio::ChartHistory<60>;
+template class wio::ChartView<60>;
+template class wio::ScreenView<60>;
 
 namespace {
 
@@ -15,9 +18,30 @@ class NullPublisher : public wio::Publisher {
   }
 };
 
+// Stands in for the TFT: the renderers only see the Canvas interface.
+class NullCanvas : public wio::Canvas {
+ public:
+  NullCanvas() : sum_(0) {}
+  void fill_rect(int x, int y, int w, int h, uint16_t colour) { sum_ += static_cast<uint32_t>(x + y + w + h) + colour; }
+  void draw_pixel(int x, int y, uint16_t colour) { sum_ += static_cast<uint32_t>(x + y) + colour; }
+  void draw_line(int x0, int y0, int x1, int y1, uint16_t colour) {
+    sum_ += static_cast<uint32_t>(x0 + y0 + x1 + y1) + colour;
+  }
+  void draw_text(int x, int y, const char* text, int size, uint16_t fg, uint16_t bg) {
+    sum_ += static_cast<uint32_t>(x + y + size + text[0]) + fg + bg;
+  }
+  uint32_t sum() const { return sum_; }
+
+ private:
+  uint32_t sum_;
+};
+
 }  // namespace
 
 wio::Outbox<512> g_outbox;
+wio::ChartHistory<60> g_history;
+wio::ScreenView<60> g_view;
+wio::AlertMonitor g_alerts;
 volatile uint32_t g_sink;
 
 extern "C" uint32_t wio_cross_check(uint32_t now_ms, float t, float h, int32_t light) {
@@ -95,7 +119,34 @@ extern "C" uint32_t wio_cross_check(uint32_t now_ms, float t, float h, int32_t l
   wio::StatusLines lines;
   wio::render_status(s, lines);
 
-  g_sink = d + static_cast<uint32_t>(a) + static_cast<uint32_t>(lines[3][0]) +
+  g_history.add(m);
+  wio::ScreenModel sm;
+  sm.status = s;
+  sm.field = wio::next_chart_field(wio::previous_chart_field(wio::kChartHumidity));
+  sm.interval_s = 60;
+  static const char kAlert[] =
+      "{\"id\":\"a1b2c3d4\",\"ts\":1764640000,\"kind\":\"jump\",\"field\":\"temperature\",\"value\":35.2}";
+  wio::AlertEvent ev = g_alerts.receive(kAlert, sizeof(kAlert) - 1);
+  if (ev == wio::kAlertEventNew) g_alerts.acknowledge();
+  sm.alert_showing = g_alerts.showing();
+  sm.alert = g_alerts.current();
+  sm.zone = "JST";
+  sm.bad_alerts = g_alerts.bad_count();
+  wio::SubscribeGate gate(3600000u);
+  if (gate.should_subscribe(now_ms)) gate.refused(now_ms);
+  sm.alerts_refused = gate.refused();
+  NullCanvas canvas;
+  int drawn = g_view.render(canvas, sm, g_history);
+  wio::render_message(canvas, "Starting...", 0, wio::kWhite);
+  char alert_topic[wio::kTopicBufferSize];
+  wio::build_alert_topic(alert_topic, sizeof(alert_topic), "wio-001");
+  wio::DebouncedButton button;
+  wio::OneShotTimer beep(150);
+  beep.start(now_ms);
+
+  g_sink = d + static_cast<uint32_t>(a) + canvas.sum() + static_cast<uint32_t>(drawn) +
+           static_cast<uint32_t>(button.pressed(true, now_ms)) + static_cast<uint32_t>(beep.expired(now_ms)) +
+           static_cast<uint32_t>(alert_topic[0]) + static_cast<uint32_t>(wio::alert_parse_name(g_alerts.last_error())[0]) + static_cast<uint32_t>(lines[3][0]) +
            static_cast<uint32_t>(periodic.fire(now_ms)) + static_cast<uint32_t>(c.temperature_c) +
            sched.ms_until_due(now_ms) + static_cast<uint32_t>(wio::ntp_error_name(wio::kNtpOk)[0]) +
            static_cast<uint32_t>(wio::payload_error_name(wio::kPayloadOk)[0]);

@@ -1,14 +1,17 @@
 // Runs the real wioterminal.ino (setup() and loop()) on the host against behavioural fakes
 // of the board and its libraries, on a simulated clock, through scripted scenarios: a normal
 // start, a Wi-Fi outage, a broker outage, NTP arriving late, a buffer overflow, button A, a
-// failing sensor. It checks the sketch's wiring of the portable core: certificates set before
-// the TLS connect, the client id, the topic, no publish before the clock is set, in-order
-// delivery after reconnects, no duplicates, drops counted, no hang.
+// failing sensor, the chart buttons, alerts (retained, re-delivered, acknowledged, cleared,
+// malformed) and a refused alerts subscription. It checks the sketch's wiring of the
+// portable core: certificates set before the TLS connect, the client id, the topic, no
+// publish before the clock is set, in-order delivery after reconnects, no duplicates, drops
+// counted, no hang, one beep per alert id.
 //
 //   build/sketch_sim                     run every scenario
 //   build/sketch_sim --payloads FILE     also write every acknowledged payload (JSON lines)
 //                                        for the pytest schema check
 //   build/sketch_sim --verbose           echo the sketch's serial log
+//   build/sketch_sim --screenshot FILE   write the simulated LCD at the end as a PNG
 //
 // The fakes are the headers in tests/fakes plus the implementations below. They model what
 // the sketch relies on, not the real chips: timing on the board is not simulated.
@@ -20,6 +23,7 @@
 #include <string>
 #include <vector>
 
+#include "fakes/framebuffer.h"
 #include "harness.h"
 
 // ------------------------------------------------------------------ the simulated world
@@ -65,9 +69,45 @@ std::vector<Publish> publishes;
 // PUBACKs the broker will not send (the publish times out and the session is dropped).
 int lose_pubacks = 0;
 
+// Subscriptions and messages to the device. A SUBSCRIBE is refused when the policy lacks it.
+struct Subscribe {
+  std::string topic;
+  int qos;
+  int session;  // which successful CONNECT it followed (1 = the first)
+  bool granted;
+};
+std::vector<Subscribe> subscribes;
+bool refuse_subscribe = false;
+int sessions = 0;
+std::map<std::string, std::string> retained;        // topic -> payload
+std::set<std::string> subscribed;                    // this session's topics
+std::vector<std::pair<std::string, std::string> > to_device;  // queued until the next loop()
+int deliveries = 0;
+int oversized_packets = 0;
+bool read_buffer_fits_alert = false;  // set by the MQTTClient constructor
+
+// The detector publishes to the device's alert topic (retained ones stay for later sessions).
+void detector_publish(const std::string& topic, const std::string& payload, bool retain) {
+  if (retain) {
+    if (payload.empty()) retained.erase(topic); else retained[topic] = payload;
+  }
+  if (mqtt_connected && subscribed.count(topic)) to_device.push_back(std::make_pair(topic, payload));
+}
+
 // Inputs.
 bool button_a_down = false;
+bool button_b_down = false;
+bool button_c_down = false;
+bool button_press_down = false;
 int light = 300;
+
+// Buzzer: every analogWrite on WIO_BUZZER, as (time, duty).
+std::vector<std::pair<uint64_t, int> > buzzer;
+int beeps() {
+  int n = 0;
+  for (size_t i = 0; i < buzzer.size(); ++i) n += buzzer[i].second != 0;
+  return n;
+}
 
 // Watchdog.
 uint64_t last_wdt_clear_ms = 0;
@@ -98,9 +138,15 @@ void digitalWrite(uint32_t, uint32_t) {}
 int digitalRead(uint32_t pin) {
   fake_dwt.CYCCNT += 120;  // 1 us per read: a DHT11 that never answers times out
   if (pin == WIO_KEY_A) return sim::button_a_down ? LOW : HIGH;
+  if (pin == WIO_KEY_B) return sim::button_b_down ? LOW : HIGH;
+  if (pin == WIO_KEY_C) return sim::button_c_down ? LOW : HIGH;
+  if (pin == WIO_5S_PRESS) return sim::button_press_down ? LOW : HIGH;
   return HIGH;
 }
 int analogRead(uint32_t pin) { return pin == WIO_LIGHT ? sim::light : 0; }
+void analogWrite(uint32_t pin, int value) {
+  if (pin == WIO_BUZZER) sim::buzzer.push_back(std::make_pair(sim::now_ms, value));
+}
 void NVIC_EnableIRQ(IRQn_Type) {}
 void NVIC_DisableIRQ(IRQn_Type) {}
 void NVIC_ClearPendingIRQ(IRQn_Type) {}
@@ -307,12 +353,37 @@ void WiFiClientSecure::setHandshakeTimeout(unsigned long) {}
 
 // ------------------------------------------------------------------ MQTT: the AWS IoT Core broker
 #include "MQTT.h"
+#include "alert.h"
 static Client* g_mqtt_net = NULL;
 static lwmqtt_err_t g_mqtt_err = LWMQTT_SUCCESS;
 static int g_mqtt_timeout_ms = 1000;
-MQTTClient::MQTTClient(int) {}
+static int g_mqtt_read_size = 128;
+static MQTTClientCallbackAdvanced g_mqtt_callback = NULL;
+MQTTClient::MQTTClient(int size) : MQTTClient(size, size) {}
+// The longest PUBLISH the device can receive: an alert of kAlertPayloadMax bytes on the
+// alerts topic of a 128-character thing name (fixed header, topic, packet id, payload).
+const size_t kLongestAlertPacket = 5 + 2 + (7 + wio::kThingNameMax + 7) + 2 + wio::kAlertPayloadMax;
 MQTTClient::MQTTClient(int read_size, int write_size) {
-  if (read_size < 64 || write_size < 400) fprintf(stderr, "MQTT buffers too small for a 246-byte payload\n");
+  g_mqtt_read_size = read_size;
+  sim::read_buffer_fits_alert = static_cast<size_t>(read_size) >= kLongestAlertPacket;
+  if (write_size < 400) fprintf(stderr, "MQTT write buffer too small for a 246-byte payload\n");
+}
+void MQTTClient::onMessageAdvanced(MQTTClientCallbackAdvanced cb) { g_mqtt_callback = cb; }
+bool MQTTClient::subscribe(const char topic[], int qos) {
+  if (!connected()) return false;
+  sim::Subscribe sub = {topic, qos, sim::sessions, !sim::refuse_subscribe};
+  sim::subscribes.push_back(sub);
+  if (sim::refuse_subscribe) {
+    // SUBACK 0x80: lwmqtt reports LWMQTT_FAILED_SUBSCRIPTION and the client closes.
+    g_mqtt_err = LWMQTT_FAILED_SUBSCRIPTION;
+    g_mqtt_net->stop();
+    return false;
+  }
+  sim::subscribed.insert(topic);
+  std::map<std::string, std::string>::iterator r = sim::retained.find(topic);
+  if (r != sim::retained.end()) sim::to_device.push_back(*r);  // retained: right after the SUBACK
+  g_mqtt_err = LWMQTT_SUCCESS;
+  return true;
 }
 void MQTTClient::begin(Client& c) { g_mqtt_net = &c; }
 void MQTTClient::begin(const char[], int, Client& c) { g_mqtt_net = &c; }
@@ -329,6 +400,9 @@ bool MQTTClient::connect(const char id[], const char*, const char*, bool skip) {
   }
   sim::client_id = id;
   sim::mqtt_connected = true;
+  ++sim::sessions;
+  sim::subscribed.clear();  // clean session
+  sim::to_device.clear();
   g_mqtt_err = LWMQTT_SUCCESS;
   return true;
 }
@@ -350,7 +424,29 @@ bool MQTTClient::publish(const char topic[], const char payload[], int length, b
   if (!up) sim::mqtt_connected = false;
   return up;
 }
-bool MQTTClient::loop() { return connected(); }
+// Delivers what the broker queued, as lwmqtt does inside loop(): the whole PUBLISH packet
+// must fit the read buffer (the library closes the connection otherwise).
+bool MQTTClient::loop() {
+  if (!connected()) return false;
+  while (!sim::to_device.empty()) {
+    std::pair<std::string, std::string> m = sim::to_device.front();
+    sim::to_device.erase(sim::to_device.begin());
+    size_t packet = 5 + 2 + m.first.size() + 2 + m.second.size();
+    if (packet > static_cast<size_t>(g_mqtt_read_size)) {
+      ++sim::oversized_packets;
+      g_mqtt_err = LWMQTT_BUFFER_TOO_SHORT;
+      g_mqtt_net->stop();
+      return false;
+    }
+    ++sim::deliveries;
+    std::vector<char> topic(m.first.begin(), m.first.end());
+    topic.push_back('\0');
+    std::vector<char> bytes(m.second.begin(), m.second.end());
+    bytes.push_back('\0');  // the library NUL-terminates; the sketch must not need it
+    if (g_mqtt_callback) g_mqtt_callback(this, &topic[0], &bytes[0], static_cast<int>(m.second.size()));
+  }
+  return connected();
+}
 bool MQTTClient::connected() {
   if (g_mqtt_net == NULL || !g_mqtt_net->connected()) sim::mqtt_connected = false;
   return sim::mqtt_connected;
@@ -362,23 +458,43 @@ bool MQTTClient::disconnect() {
 lwmqtt_err_t MQTTClient::lastError() { return g_mqtt_err; }
 lwmqtt_return_code_t MQTTClient::returnCode() { return LWMQTT_CONNECTION_ACCEPTED; }
 
-// ------------------------------------------------------------------ TFT_eSPI: records the screen
+// ------------------------------------------------------------------ TFT_eSPI: the screen
+// Draws into the framebuffer fake and records each string drawn, by position, so scenarios
+// can check both the text and the pixels.
 #include "TFT_eSPI.h"
-std::map<int, std::string> g_screen;  // y -> text
+typedef std::map<std::pair<int, int>, std::string> ScreenText;  // (y, x) -> text
+ScreenText g_screen;
+Framebuffer g_lcd;
+static uint8_t g_text_size = 1;
+static uint16_t g_text_fg = 0xFFFF, g_text_bg = 0;
 TFT_eSPI::TFT_eSPI(int16_t, int16_t) {}
 void TFT_eSPI::begin(uint8_t) {}
 void TFT_eSPI::setRotation(uint8_t) {}
-void TFT_eSPI::fillScreen(uint32_t) { g_screen.clear(); }
-void TFT_eSPI::fillRect(int32_t, int32_t y, int32_t, int32_t h, uint32_t) {
-  for (std::map<int, std::string>::iterator it = g_screen.begin(); it != g_screen.end();) {
-    if (it->first >= y && it->first < y + h) g_screen.erase(it++); else ++it;
-  }
+void TFT_eSPI::setTextFont(uint8_t) {}
+void TFT_eSPI::fillScreen(uint32_t c) {
+  g_screen.clear();
+  g_lcd.fill_rect(0, 0, Framebuffer::kW, Framebuffer::kH, static_cast<uint16_t>(c));
 }
-void TFT_eSPI::setTextSize(uint8_t) {}
-void TFT_eSPI::setTextColor(uint16_t, uint16_t) {}
-int16_t TFT_eSPI::drawString(const char* s, int32_t, int32_t y) {
-  g_screen[static_cast<int>(y)] = s;
-  return 0;
+void TFT_eSPI::fillRect(int32_t x, int32_t y, int32_t w, int32_t h, uint32_t c) {
+  for (ScreenText::iterator it = g_screen.begin(); it != g_screen.end();) {
+    bool inside = it->first.first >= y && it->first.first < y + h && it->first.second >= x && it->first.second < x + w;
+    if (inside) g_screen.erase(it++); else ++it;
+  }
+  g_lcd.fill_rect(x, y, w, h, static_cast<uint16_t>(c));
+}
+void TFT_eSPI::drawPixel(int32_t x, int32_t y, uint32_t c) { g_lcd.draw_pixel(x, y, static_cast<uint16_t>(c)); }
+void TFT_eSPI::drawLine(int32_t x0, int32_t y0, int32_t x1, int32_t y1, uint32_t c) {
+  g_lcd.draw_line(x0, y0, x1, y1, static_cast<uint16_t>(c));
+}
+void TFT_eSPI::setTextSize(uint8_t s) { g_text_size = s; }
+void TFT_eSPI::setTextColor(uint16_t fg, uint16_t bg) {
+  g_text_fg = fg;
+  g_text_bg = bg;
+}
+int16_t TFT_eSPI::drawString(const char* s, int32_t x, int32_t y) {
+  g_screen[std::make_pair(static_cast<int>(y), static_cast<int>(x))] = s;
+  g_lcd.draw_text(x, y, s, g_text_size, g_text_fg, g_text_bg);
+  return static_cast<int16_t>(strlen(s) * 6u * g_text_size);
 }
 size_t TFT_eSPI::write(uint8_t) { return 1; }
 
@@ -438,6 +554,27 @@ void boot() {
   setup();
 }
 
+// True if some string on the screen contains `text`.
+bool screen_has(const std::string& text) {
+  for (ScreenText::iterator it = g_screen.begin(); it != g_screen.end(); ++it)
+    if (it->second.find(text) != std::string::npos) return true;
+  return false;
+}
+
+int orange_in_chart() {
+  int n = 0;
+  for (int y = 100; y < 200; ++y)
+    for (int x = 34; x < 316; ++x) n += g_lcd.at(x, y) == wio::kOrange;
+  return n;
+}
+
+void press(bool* button) {
+  *button = true;
+  run_for(100);
+  *button = false;
+  run_for(600);
+}
+
 }  // namespace
 
 // Every scenario runs in its own process (the sketch's globals start fresh): main() runs the
@@ -464,10 +601,19 @@ TEST(scenario_normal_start) {
   }
   CHECK(sim::max_wdt_gap_ms < 64000u);
   CHECK(sim::serial_log.find("[mqtt] connected") != std::string::npos);
-  bool shows_connected = false;
-  for (std::map<int, std::string>::iterator it = g_screen.begin(); it != g_screen.end(); ++it)
-    shows_connected = shows_connected || it->second == "MQTT: connected";
-  CHECK(shows_connected);
+  CHECK(screen_has("MQTT: connected"));
+  // The chart: ten readings of the simulated sensor drawn as an orange temperature line.
+  CHECK(screen_has("Temperature C"));
+  CHECK(orange_in_chart() > 10);
+  // Subscribed once, after the one connect, at QoS 1.
+  CHECK_EQ(sim::subscribes.size(), static_cast<size_t>(1));
+  if (!sim::subscribes.empty()) {
+    CHECK_STR(sim::subscribes[0].topic, "device/wio-terminal-01/alerts");
+    CHECK_EQ(sim::subscribes[0].qos, 1);
+    CHECK_EQ(sim::subscribes[0].session, 1);
+  }
+  CHECK_EQ(sim::beeps(), 0);
+  CHECK(sim::read_buffer_fits_alert);
 }
 
 TEST(scenario_no_time_no_publish_then_retroactive_stamps) {
@@ -565,8 +711,8 @@ TEST(scenario_overflow_drops_oldest_and_counts) {
     check_delivery(after, start);
   }
   bool shows_drop = false;
-  for (std::map<int, std::string>::iterator it = g_screen.begin(); it != g_screen.end(); ++it)
-    shows_drop = shows_drop || (it->second.find("Buf ") == 0 && it->second.find("drop 0") == std::string::npos);
+  for (ScreenText::iterator it = g_screen.begin(); it != g_screen.end(); ++it)
+    shows_drop = shows_drop || (it->second.find("Buf ") != std::string::npos && it->second.find("drop 0") == std::string::npos);
   CHECK(shows_drop);
 }
 
@@ -598,11 +744,145 @@ TEST(scenario_failed_sensor_is_omitted) {
   check_delivery(got, 0);
 }
 
+const char kAlertTopic[] = "device/wio-terminal-01/alerts";
+// 2024-05-01 03:11:00 UTC = 12:11 JST, a minute after the simulated boot.
+const char kAlertJump[] =
+    "{\"id\":\"a1b2c3d4\",\"ts\":1714533060,\"kind\":\"jump\",\"field\":\"temperature\",\"value\":35.2,\"expected\":24.1}";
+
+void broker_outage(uint32_t down_ms) {
+  sim::broker_up = false;
+  run_for(down_ms);
+  sim::broker_up = true;
+  run_for(3u * 60u * 1000u);
+}
+
+TEST(scenario_alerts_retained_once_ack_clear_bad) {
+  sim::retained[kAlertTopic] = kAlertJump;  // waiting on the broker before the board boots
+  boot();
+  run_for(2u * 60u * 1000u);
+  // Subscribed after the connect; the retained alert arrived, beeped once, shows in JST.
+  CHECK_EQ(sim::subscribes.size(), static_cast<size_t>(1));
+  CHECK_EQ(sim::deliveries, 1);
+  CHECK_EQ(sim::beeps(), 1);
+  if (sim::buzzer.size() >= 3) {  // off at setup, on, off again ~150 ms later
+    CHECK(sim::buzzer[1].second != 0);
+    CHECK_EQ(sim::buzzer[2].second, 0);
+    uint64_t on_ms = sim::buzzer[2].first - sim::buzzer[1].first;
+    CHECK(on_ms >= 150u && on_ms < 300u);
+  } else {
+    CHECK(sim::buzzer.size() >= 3u);
+  }
+  CHECK(screen_has("jump 05/01 12:11 JST"));
+  CHECK(screen_has("temperature 35.2 (24.1)"));
+  CHECK(g_lcd.at(2, wio::kBannerTop + 1) == wio::kRed);
+  CHECK(sim::serial_log.find("[alert] new a1b2c3d4 jump temperature") != std::string::npos);
+
+  // Reconnect: subscribed again, the retained alert re-delivered, silent, still shown.
+  broker_outage(60000u);
+  CHECK_EQ(sim::subscribes.size(), static_cast<size_t>(2));
+  CHECK(!sim::subscribes.empty() && sim::subscribes.back().session >= 2);
+  CHECK_EQ(sim::deliveries, 2);
+  CHECK_EQ(sim::beeps(), 1);
+  CHECK(screen_has("jump 05/01 12:11 JST"));
+  CHECK(sim::serial_log.find("[alert] already seen a1b2c3d4") != std::string::npos);
+
+  // The 5-way press acknowledges: the banner goes, the publish line is back.
+  press(&sim::button_press_down);
+  CHECK(!screen_has("jump 05/01"));
+  CHECK(screen_has("Pub: OK"));
+  CHECK(g_lcd.at(2, wio::kBannerTop + 1) != wio::kRed);
+
+  // Re-delivered after another reconnect: stays acknowledged and silent.
+  int before = sim::deliveries;
+  broker_outage(60000u);
+  CHECK(sim::deliveries > before);
+  CHECK_EQ(sim::beeps(), 1);
+  CHECK(!screen_has("jump 05/01"));
+
+  // Malformed: ignored, counted on the screen, the state untouched.
+  sim::detector_publish(kAlertTopic, "{\"id\":\"x\",\"ts\":\"soon\"}", false);
+  run_for(2000);
+  CHECK(sim::serial_log.find("[alert] bad alert ignored (wrong value type), 1 so far") != std::string::npos);
+  CHECK(screen_has("bad alert 1"));
+  CHECK_EQ(sim::beeps(), 1);
+
+  // A new id, 200 bytes (the longest the detector may send): fits the read buffer, beeps.
+  std::string big = "{\"id\":\"b200\",\"ts\":1714533400,\"kind\":\"silent\",\"pad\":\"";
+  big += std::string(200 - big.size() - 2, 'x') + "\"}";
+  CHECK_EQ(big.size(), static_cast<size_t>(200));
+  sim::detector_publish(kAlertTopic, big, true);
+  run_for(2000);
+  CHECK_EQ(sim::oversized_packets, 0);
+  CHECK(sim::mqtt_connected);
+  CHECK_EQ(sim::beeps(), 2);
+  CHECK(screen_has("silent 05/01 12:16 JST"));
+  CHECK(screen_has("no readings"));
+
+  // The detector clears the retained alert with an empty payload: the banner goes.
+  sim::detector_publish(kAlertTopic, "", true);
+  run_for(2000);
+  CHECK(!screen_has("silent 05/01"));
+  CHECK(sim::retained.empty());
+  CHECK(sim::serial_log.find("[alert] cleared") != std::string::npos);
+  CHECK_EQ(sim::beeps(), 2);
+
+  check_delivery(acked(), 0);  // telemetry was never disturbed
+  CHECK(sim::max_wdt_gap_ms < 64000u);
+}
+
+TEST(scenario_refused_subscription_keeps_publishing) {
+  // The device policy lacks Subscribe/Receive on the alerts topic: the broker refuses and
+  // the library closes the connection. Publishing must go on, and a retry comes an hour later.
+  sim::refuse_subscribe = true;
+  boot();
+  run_for(10u * 60u * 1000u);
+  std::vector<sim::Publish> got = acked();
+  CHECK(got.size() >= 9u);
+  check_delivery(got, 0);
+  CHECK_EQ(sim::subscribes.size(), static_cast<size_t>(1));
+  CHECK(sim::serial_log.find("[mqtt] SUBSCRIBE device/wio-terminal-01/alerts failed") != std::string::npos);
+  CHECK(screen_has("alerts refused"));
+  sim::refuse_subscribe = false;  // the infra colleague fixed the policy
+  run_for(52u * 60u * 1000u);
+  CHECK_EQ(sim::subscribes.size(), static_cast<size_t>(2));
+  CHECK(!sim::subscribes.empty() && sim::subscribes.back().granted);
+  CHECK(!screen_has("alerts refused"));
+  got = acked();
+  CHECK(got.size() >= 60u);
+  check_delivery(got, 0);
+}
+
+TEST(scenario_buttons_switch_chart_field) {
+  boot();
+  run_for(3u * 60u * 1000u);
+  CHECK(screen_has("Temperature C"));
+  press(&sim::button_b_down);
+  CHECK(screen_has("Humidity %"));
+  CHECK(!screen_has("Temperature C"));
+  int cyan = 0;
+  for (int y = 100; y < 200; ++y)
+    for (int x = 34; x < 316; ++x) cyan += g_lcd.at(x, y) == wio::kCyan;
+  CHECK(cyan > 10);
+  press(&sim::button_b_down);
+  CHECK(screen_has("Light (raw)"));
+  press(&sim::button_b_down);
+  CHECK(screen_has("Temperature C"));
+  press(&sim::button_c_down);
+  CHECK(screen_has("Light (raw)"));
+  press(&sim::button_c_down);
+  CHECK(screen_has("Humidity %"));
+  CHECK(acked().size() >= 3u);  // buttons B and C do not publish
+  check_delivery(acked(), 0);
+}
+
 int main(int argc, char** argv) {
   const char* only = NULL;
+  const char* screenshot = NULL;
   for (int i = 1; i < argc; ++i) {
     if (strcmp(argv[i], "--verbose") == 0) {
       sim::verbose = true;
+    } else if (strcmp(argv[i], "--screenshot") == 0 && i + 1 < argc) {
+      screenshot = argv[++i];
     } else if (strcmp(argv[i], "--payloads") == 0 && i + 1 < argc) {
       g_payload_out = fopen(argv[++i], "a");
     } else {
@@ -610,7 +890,7 @@ int main(int argc, char** argv) {
     }
   }
   if (only == NULL) {
-    fprintf(stderr, "usage: sketch_sim SCENARIO [--verbose] [--payloads FILE]\n");
+    fprintf(stderr, "usage: sketch_sim SCENARIO [--verbose] [--payloads FILE] [--screenshot FILE]\n");
     return 2;
   }
   int passed = 0, failed = 0;
@@ -625,6 +905,10 @@ int main(int argc, char** argv) {
     }
   }
   if (g_payload_out) fclose(g_payload_out);
+  if (screenshot != NULL && !png::write_file(screenshot, png::encode(g_lcd.pixels(), Framebuffer::kW, Framebuffer::kH))) {
+    fprintf(stderr, "could not write %s\n", screenshot);
+    ++failed;
+  }
   printf("%s: %d passed, %d failed\n", only, passed, failed);
   return failed == 0 && passed == 1 ? 0 : 1;
 }

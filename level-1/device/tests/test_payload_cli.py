@@ -190,6 +190,13 @@ def test_topic() -> None:
     assert proc.stdout == "device/wio-001/data\n"
 
 
+def test_firmware_field_names_are_the_schema_properties() -> None:
+    """Alerts name a payload field; the firmware's list must be the schema's, in order."""
+    proc = run_cli("--fields")
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.splitlines() == list(SCHEMA["properties"])
+
+
 def test_same_bytes_as_the_simulator() -> None:
     """For the simulator's own readings, payload_cli prints exactly the simulator's JSON."""
     readings = pytest.importorskip("wio_simulator.readings", reason="wio_simulator not installed")

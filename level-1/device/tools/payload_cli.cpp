@@ -8,7 +8,8 @@
 //
 // A sensor that is absent or failed is given as `nan` (or left out) and is omitted from the
 // JSON, as on the board. The sketch always sends seq, and rssi while Wi-Fi reports one; give
-// --seq/--rssi to reproduce those fields. --topic prints the MQTT topic instead.
+// --seq/--rssi to reproduce those fields. --topic prints the MQTT topic instead. --fields
+// prints the payload field names the firmware knows (alerts name one of them), one a line.
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
@@ -24,6 +25,7 @@ const char kUsage[] =
     "usage: payload_cli --device-id ID --timestamp EPOCH_SECONDS\n"
     "                   [--temperature C|nan] [--humidity PCT|nan] [--light 0..1023|nan]\n"
     "                   [--rssi DBM] [--seq N] [--topic]\n"
+    "       payload_cli --fields\n"
     "Prints the JSON the Wio Terminal sketch publishes for these readings (one line).\n";
 
 int usage_error(const char* msg, const char* arg) {
@@ -72,6 +74,10 @@ int main(int argc, char** argv) {
     const char* opt = argv[i];
     if (strcmp(opt, "-h") == 0 || strcmp(opt, "--help") == 0) {
       fputs(kUsage, stdout);
+      return 0;
+    }
+    if (strcmp(opt, "--fields") == 0) {
+      for (int f = 0; f < wio::kPayloadFieldCount; ++f) printf("%s\n", wio::kPayloadFieldNames[f]);
       return 0;
     }
     if (strcmp(opt, "--topic") == 0) {

@@ -58,6 +58,28 @@
 #ifndef WIO_UTC_OFFSET_S
 #define WIO_UTC_OFFSET_S 32400
 #endif
+// Shown after an alert's local time on the screen; keep it in step with WIO_UTC_OFFSET_S.
+#ifndef WIO_TIME_ZONE_NAME
+#define WIO_TIME_ZONE_NAME "JST"
+#endif
+
+// ---------------------------------------------------------------- screen and alerts
+// Points of the on-screen chart, one per reading: 60 = the last hour at a 60 s interval.
+// 8 bytes each (see README, RAM budget). Buttons B and C switch the plotted field.
+#ifndef WIO_CHART_POINTS
+#define WIO_CHART_POINTS 60
+#endif
+
+// The buzzer sounds this long, once, for each new alert id on device/<thing>/alerts.
+#ifndef WIO_ALERT_BEEP_MS
+#define WIO_ALERT_BEEP_MS 150
+#endif
+
+// After the broker refused the alerts subscription (a policy without Subscribe/Receive on
+// that topic), publishing goes on without it and the subscription is retried this much later.
+#ifndef WIO_ALERT_RESUBSCRIBE_S
+#define WIO_ALERT_RESUBSCRIBE_S 3600
+#endif
 
 // ---------------------------------------------------------------- MQTT / TLS
 #ifndef WIO_MQTT_KEEPALIVE_S

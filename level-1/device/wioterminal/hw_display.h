@@ -1,88 +1,58 @@
-// The 320x240 LCD: a title bar and the status lines from src/wio/status_view.h. Only lines
-// whose text or colour changed are redrawn, so the screen does not flicker.
+// The 320x240 LCD. TftCanvas lets the portable renderers (src/wio/screen.h, chart.h) draw
+// with TFT_eSPI; they redraw only what changed, so the screen does not flicker and a refresh
+// with nothing new costs no SPI traffic.
 #ifndef WIO_HW_DISPLAY_H
 #define WIO_HW_DISPLAY_H
 
 #include <Arduino.h>
 #include <TFT_eSPI.h>
-#include <string.h>
 
+#include "config.h"
 #include "src/wio/wio.h"
 
 namespace hw {
 
+class TftCanvas : public wio::Canvas {
+ public:
+  explicit TftCanvas(TFT_eSPI& tft) : tft_(tft) {}
+  void fill_rect(int x, int y, int w, int h, uint16_t colour) { tft_.fillRect(x, y, w, h, colour); }
+  void draw_pixel(int x, int y, uint16_t colour) { tft_.drawPixel(x, y, colour); }
+  void draw_line(int x0, int y0, int x1, int y1, uint16_t colour) { tft_.drawLine(x0, y0, x1, y1, colour); }
+  void draw_text(int x, int y, const char* text, int size, uint16_t fg, uint16_t bg) {
+    tft_.setTextSize(static_cast<uint8_t>(size));
+    tft_.setTextColor(fg, bg);  // a background colour makes font 1 opaque
+    tft_.drawString(text, x, y);
+  }
+
+ private:
+  TFT_eSPI& tft_;
+};
+
 class Display {
  public:
-  Display() : tft_() {
-    for (int i = 0; i < wio::kStatusLines; ++i) {
-      shown_[i][0] = '\0';
-      colour_[i] = 0;
-    }
-  }
+  Display() : tft_(), canvas_(tft_) {}
 
   void begin() {
     tft_.begin();
     tft_.setRotation(3);  // landscape, buttons on top
+    tft_.setTextFont(1);  // the 6x8 cell the renderers lay out for
     tft_.fillScreen(TFT_BLACK);
-    tft_.fillRect(0, 0, 320, kTitleHeight, TFT_NAVY);
-    tft_.setTextSize(2);
-    tft_.setTextColor(TFT_WHITE, TFT_NAVY);
-    tft_.drawString("AWS IoT Core monitor", 4, 5);
   }
 
   // A full-screen message during boot or for a configuration error.
   void message(const char* line1, const char* line2, uint16_t colour) {
-    tft_.fillRect(0, kTitleHeight, 320, 240 - kTitleHeight, TFT_BLACK);
-    tft_.setTextSize(2);
-    tft_.setTextColor(colour, TFT_BLACK);
-    tft_.drawString(line1, 4, kTitleHeight + 10);
-    if (line2 != NULL) tft_.drawString(line2, 4, kTitleHeight + 34);
-    for (int i = 0; i < wio::kStatusLines; ++i) shown_[i][0] = '\0';
+    wio::render_message(canvas_, line1, line2, colour);
+    view_.invalidate();
   }
 
-  void show(const wio::StatusModel& model) {
-    wio::StatusLines lines;
-    wio::render_status(model, lines);
-    for (int i = 0; i < wio::kStatusLines; ++i) {
-      uint16_t c = line_colour(model, i);
-      if (strcmp(lines[i], shown_[i]) == 0 && c == colour_[i]) continue;
-      int y = kTitleHeight + 4 + i * kLineHeight;
-      tft_.fillRect(0, y, 320, kLineHeight, TFT_BLACK);
-      tft_.setTextSize(2);
-      tft_.setTextColor(c, TFT_BLACK);
-      tft_.drawString(lines[i], 4, y + 2);
-      strncpy(shown_[i], lines[i], sizeof(shown_[i]) - 1);
-      shown_[i][sizeof(shown_[i]) - 1] = '\0';
-      colour_[i] = c;
-    }
+  void show(const wio::ScreenModel& model, const wio::ChartHistory<WIO_CHART_POINTS>& history) {
+    view_.render(canvas_, model, history);
   }
 
  private:
-  static const int kTitleHeight = 26;
-  static const int kLineHeight = 23;
-
-  static uint16_t line_colour(const wio::StatusModel& m, int line) {
-    switch (line) {
-      case 1:
-        return m.phase == wio::kPhaseWifiDown ? TFT_RED : TFT_GREEN;
-      case 2:
-        return m.phase == wio::kPhaseOnline ? TFT_GREEN : TFT_YELLOW;
-      case 3:
-        return m.time_valid ? TFT_WHITE : TFT_YELLOW;
-      case 5:
-        return m.publish_state == wio::kPublishOk ? TFT_GREEN
-               : m.publish_state == wio::kPublishNone ? TFT_WHITE
-                                                      : TFT_RED;
-      case 7:
-        return m.dropped > 0 ? TFT_RED : (m.buffered > 0 ? TFT_YELLOW : TFT_WHITE);
-      default:
-        return TFT_WHITE;
-    }
-  }
-
   TFT_eSPI tft_;
-  char shown_[wio::kStatusLines][wio::kStatusWidth + 1];
-  uint16_t colour_[wio::kStatusLines];
+  TftCanvas canvas_;
+  wio::ScreenView<WIO_CHART_POINTS> view_;
 };
 
 }  // namespace hw

@@ -13,6 +13,11 @@
 //   * No hang: Wi-Fi, NTP and MQTT reconnect on their own exponential backoff with jitter
 //     while the loop keeps running, and a watchdog resets the board if the loop stops.
 //
+// The screen shows the link, the last reading and a chart of the last WIO_CHART_POINTS
+// readings (buttons B/C switch the field). Alerts from the anomaly detector arrive on
+// device/<thing>/alerts (subscribed after every connect): a new one shows a red banner and
+// beeps once, until the 5-way switch is pressed.
+//
 // Libraries (versions in level-1/device/README.md): Seeed Arduino rpcWiFi and its
 // dependencies, MQTT by Joel Gaehwiler (256dpi/arduino-mqtt). TFT_eSPI ships with the
 // Seeed SAMD board package. The logic lives in src/wio/ (plain C++, host-tested); this
@@ -40,10 +45,11 @@
 // ------------------------------------------------------------------------------ globals
 // Globals live in zero-initialised static storage, which WiFiClientSecure relies on.
 static WiFiClientSecure g_net;
-// The write buffer holds a whole PUBLISH packet: fixed header (<= 5) + topic (2 + 140)
-// + packet id (2) + payload (<= 246) = 395 bytes; 512 leaves headroom. AWS IoT sends
-// this device nothing but CONNACK/PUBACK/PINGRESP, so the read buffer can stay small.
-static MQTTClient g_mqtt(256, 512);
+// Each buffer holds a whole PUBLISH packet. Write: fixed header (<= 5) + topic (2 + 140) +
+// packet id (2) + payload (<= 246) = 395 bytes. Read: an alert, header (<= 5) + topic
+// (2 + 142) + packet id (2) + payload (<= 200) = 351 bytes. 512 each leaves headroom; a
+// packet larger than the read buffer makes the library drop the connection.
+static MQTTClient g_mqtt(512, 512);
 
 static wio::Outbox<WIO_BUFFER_CAPACITY> g_outbox;
 static wio::Clock g_clock;
@@ -56,7 +62,16 @@ static hw::ClimateSensor g_sensor;
 static hw::NtpClient g_ntp;
 static hw::Display g_display;
 
+static wio::ChartHistory<WIO_CHART_POINTS> g_history;
+static wio::ChartField g_chart_field = wio::kChartTemperature;
+static wio::AlertMonitor g_alerts;
+static wio::SubscribeGate g_alert_gate(static_cast<uint32_t>(WIO_ALERT_RESUBSCRIBE_S) * 1000u);
+static wio::OneShotTimer g_beep(WIO_ALERT_BEEP_MS);
+static bool g_alerts_subscribed = false;
+static wio::DebouncedButton g_button_a, g_button_b, g_button_c, g_button_press;
+
 static char g_topic[wio::kTopicBufferSize];
+static char g_alert_topic[wio::kTopicBufferSize];
 static bool g_config_ok = false;
 static bool g_sensor_ok = false;
 static bool g_wifi_was_up = false;
@@ -115,7 +130,8 @@ static bool check_config() {
       has_placeholder(SECRET_DEVICE_PRIVATE_KEY)) {
     return config_error("No device certificate", "run wio-provision (README)");
   }
-  if (!wio::build_topic(g_topic, sizeof(g_topic), SECRET_THING_NAME)) {
+  if (!wio::build_topic(g_topic, sizeof(g_topic), SECRET_THING_NAME) ||
+      !wio::build_alert_topic(g_alert_topic, sizeof(g_alert_topic), SECRET_THING_NAME)) {
     return config_error("Bad SECRET_THING_NAME", "1-128 of a-z A-Z 0-9 : _ -");
   }
   return true;
@@ -141,6 +157,70 @@ class MqttPublisher : public wio::Publisher {
   }
 };
 static MqttPublisher g_publisher;
+
+// ------------------------------------------------------------------------------ alerts
+// Runs inside g_mqtt.loop(), or inside subscribe()/publish() while they wait for an ack, so
+// it only updates state and never calls the client. The parser takes the length, so it does
+// not rely on the library's NUL after the payload.
+static void on_mqtt_message(MQTTClient* client, char topic[], char bytes[], int length) {
+  (void)client;
+  if (strcmp(topic, g_alert_topic) != 0 || length < 0) {
+    Serial.print("[alert] ignored a message on ");
+    Serial.println(topic);
+    return;
+  }
+  wio::AlertEvent ev = g_alerts.receive(bytes, static_cast<size_t>(length));
+  const wio::Alert& a = g_alerts.current();
+  switch (ev) {
+    case wio::kAlertEventNew:
+      analogWrite(WIO_BUZZER, 128);  // PWM on the buzzer; the loop stops it (non-blocking)
+      g_beep.start(millis());
+      Serial.print("[alert] new ");
+      Serial.print(a.id);
+      Serial.print(' ');
+      Serial.print(wio::alert_kind_name(a.kind));
+      Serial.print(' ');
+      Serial.println(a.field >= 0 ? wio::kPayloadFieldNames[a.field] : "-");
+      break;
+    case wio::kAlertEventRepeat:
+      Serial.print("[alert] already seen ");
+      Serial.println(a.id);
+      break;
+    case wio::kAlertEventCleared:
+      log_line("alert", "cleared (empty payload)");
+      break;
+    case wio::kAlertEventBad:
+      Serial.print("[alert] bad alert ignored (");
+      Serial.print(wio::alert_parse_name(g_alerts.last_error()));
+      Serial.print("), ");
+      Serial.print(g_alerts.bad_count());
+      Serial.println(" so far");
+      break;
+  }
+}
+
+// QoS 1, so a live alert published while we are connected is not lost; the retained one
+// arrives right after the SUBACK.
+static void subscribe_alerts(uint32_t now) {
+  if (g_alerts_subscribed || !g_alert_gate.should_subscribe(now)) return;
+  hw::watchdog_kick();
+  if (g_mqtt.subscribe(g_alert_topic, 1)) {
+    g_alerts_subscribed = true;
+    g_alert_gate.accepted();
+    Serial.print("[mqtt] subscribed to ");
+    Serial.println(g_alert_topic);
+  } else {
+    g_alert_gate.refused(now);
+    g_last_error = static_cast<int32_t>(g_mqtt.lastError());
+    Serial.print("[mqtt] SUBSCRIBE ");
+    Serial.print(g_alert_topic);
+    Serial.print(" failed: error ");
+    Serial.print(g_last_error);
+    Serial.print("; publishing continues, retry in ");
+    Serial.print(static_cast<unsigned>(WIO_ALERT_RESUBSCRIBE_S));
+    Serial.println(" s (does the policy allow Subscribe/Receive on it?)");
+  }
+}
 
 // ------------------------------------------------------------------------------ link steps
 static void connect_wifi(uint32_t now) {
@@ -246,10 +326,15 @@ static void connect_mqtt() {
   }
   g_mqtt_connecting = false;
   uint32_t now = millis();
-  g_link.mqtt_result(ok, now, g_rng.next());
+  g_alerts_subscribed = false;  // clean session: every connection subscribes anew
   if (ok) {
     log_line("mqtt", "connected");
-  } else {
+    subscribe_alerts(now);
+    ok = g_mqtt.connected();  // a refused SUBSCRIBE closes the connection
+    now = millis();
+  }
+  g_link.mqtt_result(ok, now, g_rng.next());
+  if (!ok) {
     Serial.print("[mqtt] retry in ");
     Serial.print(g_link.retry_in_s(now));
     Serial.println(" s");
@@ -272,6 +357,7 @@ static void take_reading(uint32_t now) {
   int32_t light = static_cast<int32_t>(analogRead(WIO_LIGHT));
   wio::Measurement m = wio::make_measurement(now, g_seq++, c.temperature_c, c.humidity_pct, light);
   bool dropped = g_outbox.add(m, g_clock, now);
+  g_history.add(m);
   g_last_reading = m;
   g_has_reading = true;
 
@@ -310,21 +396,33 @@ static void flush_outbox(uint32_t now) {
   }
 }
 
-// ------------------------------------------------------------------------------ button A
-static bool button_a_pressed(uint32_t now) {
-  static int stable = HIGH;
-  static int last_raw = HIGH;
-  static uint32_t changed_ms = 0;
-  int raw = digitalRead(WIO_KEY_A);
-  if (raw != last_raw) {
-    last_raw = raw;
-    changed_ms = now;
+// ------------------------------------------------------------------------------ buttons
+// A: read and publish now. B / C: next / previous chart field. 5-way press: acknowledge the
+// alert. All active low.
+static void poll_buttons(uint32_t now) {
+  if (g_button_a.pressed(digitalRead(WIO_KEY_A) == LOW, now)) {
+    log_line("button", "A: reading and publishing now");
+    g_scheduler.request_now();
   }
-  if (now - changed_ms >= 30u && raw != stable) {
-    stable = raw;
-    return stable == LOW;  // pressed (active low)
+  bool redraw = false;
+  if (g_button_b.pressed(digitalRead(WIO_KEY_B) == LOW, now)) {
+    g_chart_field = wio::next_chart_field(g_chart_field);
+    redraw = true;
   }
-  return false;
+  if (g_button_c.pressed(digitalRead(WIO_KEY_C) == LOW, now)) {
+    g_chart_field = wio::previous_chart_field(g_chart_field);
+    redraw = true;
+  }
+  if (redraw) {
+    Serial.print("[button] chart: ");
+    Serial.println(wio::chart_field_title(g_chart_field));
+  }
+  if (g_button_press.pressed(digitalRead(WIO_5S_PRESS) == LOW, now) && g_alerts.acknowledge()) {
+    Serial.print("[button] 5-way: alert acknowledged ");
+    Serial.println(g_alerts.current().id);
+    redraw = true;
+  }
+  if (redraw) g_screen_timer.reset(now - 1000u);  // show it on this pass
 }
 
 // ------------------------------------------------------------------------------ screen
@@ -352,7 +450,16 @@ static void refresh_screen(uint32_t now) {
   s.capacity = static_cast<uint32_t>(g_outbox.capacity());
   s.dropped = g_outbox.dropped_full() + g_outbox.dropped_stale() + g_outbox.dropped_invalid();
   s.uptime_s = uptime_s();
-  if (g_config_ok) g_display.show(s);
+  wio::ScreenModel m;
+  m.status = s;
+  m.field = g_chart_field;
+  m.interval_s = WIO_PUBLISH_INTERVAL_S;
+  m.alert_showing = g_alerts.showing();
+  m.alert = g_alerts.current();
+  m.zone = WIO_TIME_ZONE_NAME;
+  m.bad_alerts = g_alerts.bad_count();
+  m.alerts_refused = g_alert_gate.refused();
+  if (g_config_ok) g_display.show(m, g_history);
 }
 
 // ------------------------------------------------------------------------------ setup / loop
@@ -360,6 +467,11 @@ void setup() {
   Serial.begin(115200);  // never waits for a USB host: the board must run on a charger too
   hw::watchdog_begin();
   pinMode(WIO_KEY_A, INPUT_PULLUP);
+  pinMode(WIO_KEY_B, INPUT_PULLUP);
+  pinMode(WIO_KEY_C, INPUT_PULLUP);
+  pinMode(WIO_5S_PRESS, INPUT_PULLUP);
+  pinMode(WIO_BUZZER, OUTPUT);
+  analogWrite(WIO_BUZZER, 0);
   pinMode(WIO_LIGHT, INPUT);
   g_display.begin();
   g_display.message("Starting...", hw::reset_by_watchdog() ? "(last reset: WATCHDOG)" : NULL,
@@ -398,6 +510,7 @@ void setup() {
     g_net.setCertificate(SECRET_DEVICE_CERT);
     g_net.setPrivateKey(SECRET_DEVICE_PRIVATE_KEY);
     g_mqtt.begin(g_net);
+    g_mqtt.onMessageAdvanced(on_mqtt_message);
     g_mqtt.setOptions(WIO_MQTT_KEEPALIVE_S, true, WIO_MQTT_COMMAND_TIMEOUT_MS);
     g_display.message("", NULL, TFT_WHITE);
   }
@@ -409,10 +522,8 @@ void loop() {
   uint32_t now = millis();
   g_clock.tick(now);
 
-  if (button_a_pressed(now)) {
-    log_line("button", "A: reading and publishing now");
-    g_scheduler.request_now();
-  }
+  poll_buttons(now);
+  if (g_beep.expired(now)) analogWrite(WIO_BUZZER, 0);
 
   if (g_config_ok) {
     // WiFi.status() is a remote call to the RTL8720; four times a second is plenty.
@@ -437,6 +548,15 @@ void loop() {
       g_link.mqtt_lost(now, g_rng.next());
     }
     g_mqtt_was_up = mqtt_up;
+    if (mqtt_up && !g_alerts_subscribed) {
+      subscribe_alerts(now);  // after a refusal: again WIO_ALERT_RESUBSCRIBE_S later
+      if (!g_mqtt.connected()) {
+        log_line("mqtt", "connection closed by the refused SUBSCRIBE");
+        mqtt_up = false;
+        g_mqtt_was_up = false;
+        g_link.mqtt_lost(now, g_rng.next());
+      }
+    }
 
     if (g_link.ntp_in_flight()) poll_time_sync(now);
 

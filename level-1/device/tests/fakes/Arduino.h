@@ -23,6 +23,12 @@ typedef uint8_t byte;
 #define WIO_KEY_A (28ul)
 #define WIO_KEY_B (29ul)
 #define WIO_KEY_C (30ul)
+#define WIO_5S_UP (31ul)
+#define WIO_5S_LEFT (32ul)
+#define WIO_5S_RIGHT (33ul)
+#define WIO_5S_DOWN (34ul)
+#define WIO_5S_PRESS (35ul)
+#define WIO_BUZZER (12ul)
 
 uint32_t millis(void);
 uint32_t micros(void);
@@ -31,6 +37,7 @@ void pinMode(uint32_t pin, uint32_t mode);
 void digitalWrite(uint32_t pin, uint32_t value);
 int digitalRead(uint32_t pin);
 int analogRead(uint32_t pin);
+void analogWrite(uint32_t pin, int value);
 void yield(void);
 
 class Print;

@@ -27,6 +27,8 @@ typedef enum {
   LWMQTT_NOT_AUTHORIZED = 5,
   LWMQTT_UNKNOWN_RETURN_CODE = 6
 } lwmqtt_return_code_t;
+class MQTTClient;
+typedef void (*MQTTClientCallbackAdvanced)(MQTTClient* client, char topic[], char bytes[], int length);
 class MQTTClient {
  public:
   explicit MQTTClient(int bufSize = 128);
@@ -41,6 +43,8 @@ class MQTTClient {
   bool connect(const char clientID[], const char username[], bool skip = false);
   bool connect(const char clientID[], const char username[], const char password[], bool skip = false);
   bool publish(const char topic[], const char payload[], int length, bool retained, int qos);
+  bool subscribe(const char topic[], int qos);
+  void onMessageAdvanced(MQTTClientCallbackAdvanced cb);
   bool loop();
   bool connected();
   bool disconnect();

@@ -25,7 +25,13 @@ const int32_t kLightMax = 1023;
 const int32_t kRssiMin = -127;
 const int32_t kRssiMax = 0;
 
-// "device/" + 128 + "/data" + NUL = 141.
+// The payload's field names, in schema order (the pytest checks compare them with the
+// schema's properties through `payload_cli --fields`). Alerts name one of them.
+const char* const kPayloadFieldNames[] = {"device_id", "timestamp", "temperature", "humidity",
+                                          "light",     "rssi",      "seq"};
+const int kPayloadFieldCount = static_cast<int>(sizeof(kPayloadFieldNames) / sizeof(kPayloadFieldNames[0]));
+
+// "device/" + 128 + "/data" + NUL = 141; "/alerts" makes it 143.
 const size_t kTopicBufferSize = 144;
 // Longest payload: 128-char id, every field at its widest, seq 4294967295: 246 bytes
 // (the host tests check this bound). 256 leaves room and is what the MQTT buffers assume.

@@ -5,7 +5,11 @@
 #ifndef WIO_WIO_H
 #define WIO_WIO_H
 
+#include "alert.h"
 #include "backoff.h"
+#include "buttons.h"
+#include "canvas.h"
+#include "chart.h"
 #include "clock.h"
 #include "link.h"
 #include "outbox.h"
@@ -13,10 +17,11 @@
 #include "ring_buffer.h"
 #include "rng.h"
 #include "scheduler.h"
+#include "screen.h"
 #include "sensors.h"
 #include "status_view.h"
 #include "text.h"
 
-#define WIO_FIRMWARE_VERSION "1.0.0"
+#define WIO_FIRMWARE_VERSION "1.1.0"
 
 #endif  // WIO_WIO_H
