@@ -4,7 +4,7 @@ Each test provisions its own small fleet on the session's local stack, runs the 
 background thread and injects one fault while it runs:
 
 * the emulator itself goes down and comes back (``target.local.restart``);
-* a loopback TCP proxy (``wio_tools.fault_proxy.FaultProxy``) between the devices and
+* a loopback TCP proxy (``fault_proxy.FaultProxy`` (tests/fault_proxy.py)) between the devices and
   MiniStack's MQTT/mTLS listener drops every connection, stalls the link, adds latency, or
   refuses new connections for a while.
 
@@ -32,7 +32,7 @@ from it_support import Target
 
 from wio_simulator.engine import DeviceSpec, FleetConfig, FleetResult, run_fleet
 from wio_tools.bench import BenchTarget, analyse_store, wait_until_stored
-from wio_tools.fault_proxy import FaultProxy
+from fault_proxy import FaultProxy
 from wio_tools.environment import AwsEnvironment
 from wio_tools.provision import (
     DeviceCredentials,
@@ -270,7 +270,7 @@ def _as_list(value: Any) -> list[str]:
 
 
 @pytest.mark.integration
-def test_deployed_device_policy_allows_only_own_client_id_and_topic(target: Target) -> None:
+def test_deployed_device_policy_allows_only_own_client_id_and_topics(target: Target) -> None:
     """Read back from the deployed stack (local or, with --aws, the real one)."""
     doc = _deployed_policy(target)
     allows = [s for s in doc["Statement"] if s["Effect"] == "Allow"]
@@ -279,13 +279,18 @@ def test_deployed_device_policy_allows_only_own_client_id_and_topic(target: Targ
         assert "NotAction" not in statement and "NotResource" not in statement
         for action in _as_list(statement["Action"]):
             by_action.setdefault(action, []).extend(_as_list(statement["Resource"]))
-    assert set(by_action) == {"iot:Connect", "iot:Publish"}, by_action
+    assert set(by_action) == {"iot:Connect", "iot:Publish", "iot:Subscribe", "iot:Receive"}
     (connect,) = by_action["iot:Connect"]
     (publish,) = by_action["iot:Publish"]
+    (subscribe,) = by_action["iot:Subscribe"]
+    (receive,) = by_action["iot:Receive"]
     arn = f"arn:aws:iot:{target.region}:"
     assert connect.startswith(arn) and connect.endswith(f":client/{THING_VARIABLE}"), connect
     assert publish.startswith(arn) and publish.endswith(f":topic/device/{THING_VARIABLE}/data")
-    for resource in (connect, publish):
+    alerts = f"device/{THING_VARIABLE}/alerts"
+    assert subscribe.startswith(arn) and subscribe.endswith(f":topicfilter/{alerts}"), subscribe
+    assert receive.startswith(arn) and receive.endswith(f":topic/{alerts}"), receive
+    for resource in (connect, publish, subscribe, receive):
         account = resource[len(arn) :].split(":", 1)[0]
         assert account.isdigit() and len(account) == 12, resource
         assert "*" not in resource and "+" not in resource and "#" not in resource

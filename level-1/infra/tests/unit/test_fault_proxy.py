@@ -9,7 +9,7 @@ from typing import Iterator
 
 import pytest
 
-from wio_tools.fault_proxy import FaultProxy
+from fault_proxy import FaultProxy
 
 pytestmark = pytest.mark.unit
 
