@@ -5,15 +5,24 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import sys
-from typing import Sequence
+from pathlib import Path
+from typing import Any, Sequence
 
 from wio_contract.names import ResourceNames
 from infra.queries import NamedQueryError, load_named_queries, load_named_query
+from wio_tools.dashboard.assets import AssetsMissing
 from wio_tools.query.athena import PollPolicy
 from wio_tools.query.aws import make_session, resolve_backend
 from wio_tools.query.latest import latest_readings
 from wio_tools.query.model import QueryError, QueryResult
 from wio_tools.query.render import render
+from wio_tools.query.report import (
+    ReportRange,
+    render_report,
+    report_sql,
+    series_by_device,
+    write_report,
+)
 from wio_tools.query.run import run_query
 from wio_tools.query.sql import to_duckdb_sql
 
@@ -90,7 +99,61 @@ def build_parser() -> argparse.ArgumentParser:
     )
     latest.add_argument("--device-id", required=True)
     latest.add_argument("--limit", type=int, default=10, help="how many readings (default: 10)")
+    _add_report_parser(sub, common)
     return parser
+
+
+def _add_report_parser(sub: Any, common: argparse.ArgumentParser) -> None:
+    report = sub.add_parser(
+        "report",
+        parents=[common],
+        help="write one self-contained HTML file of charts (no external URLs)",
+        description="Charts of every measurement per device, from the named query "
+        "hourly-averages-per-device generalised to the chosen devices and time range.",
+    )
+    report.add_argument(
+        "--device", action="append", default=[], help="a device (repeatable; default: all)"
+    )
+    when = report.add_mutually_exclusive_group()
+    when.add_argument("--hours", type=float, help="the last N hours (default: 24)")
+    when.add_argument("--since", type=_parse_now, help="ISO-8601 start (with --until: end)")
+    report.add_argument("--until", type=_parse_now, help="ISO-8601 end (default: now)")
+    report.add_argument("--lang", choices=["en", "ja"], default="en", help="labels (default: en)")
+    report.add_argument(
+        "--output", "-o", type=Path, help="the HTML file (default: ./wio-report-<time>.html)"
+    )
+
+
+def report_window(args: argparse.Namespace, now: dt.datetime | None) -> ReportRange:
+    """The report's [since, until) from --hours, or --since/--until, default the last 24 h."""
+    until = args.until or now or dt.datetime.now(dt.timezone.utc)
+    if args.since is not None:
+        return ReportRange(since=args.since, until=until)
+    hours = 24.0 if args.hours is None else args.hours
+    if hours <= 0:
+        raise QueryError("--hours must be more than 0")
+    return ReportRange(since=until - dt.timedelta(hours=hours), until=until)
+
+
+def run_report(
+    args: argparse.Namespace,
+    *,
+    backend: str,
+    names: ResourceNames,
+    session: Any,
+    now: dt.datetime | None,
+    poll: PollPolicy,
+) -> Path:
+    window = report_window(args, now)
+    sql = report_sql(names, window, args.device)
+    result = run_query(sql, backend=backend, names=names, session=session, now=now, poll=poll)
+    if result.notice:
+        print(result.notice, file=sys.stderr)
+    html_text = render_report(
+        series_by_device(result), window=window, sql=sql, backend=result.backend, lang=args.lang
+    )
+    stamp = window.until.astimezone(dt.timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+    return write_report(args.output or Path(f"wio-report-{stamp}.html"), html_text)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -122,6 +185,12 @@ def main(argv: Sequence[str] | None = None) -> int:
                 out.write(f"\n-- DuckDB SQL (local stand-in)\n{duck_sql}\n")
             return 0
         session = make_session(region)
+        if args.command == "report":
+            path = run_report(
+                args, backend=backend, names=names, session=session, now=now, poll=poll
+            )
+            print(f"wrote {path}", file=out)
+            return 0
         if args.command == "latest":
             result = latest_readings(args.device_id, limit=args.limit, names=names, session=session)
         else:
@@ -132,7 +201,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             result = run_query(
                 sql, backend=backend, names=names, session=session, now=now, poll=poll
             )
-    except (QueryError, NamedQueryError) as error:
+    except (QueryError, NamedQueryError, AssetsMissing) as error:
         print(f"wio-query: error: {error}", file=sys.stderr)
         return 1
     if show_sql and result.sql:
