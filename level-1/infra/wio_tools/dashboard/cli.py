@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import ipaddress
 import sys
-from typing import Sequence
+from typing import Any, Sequence
 
 from wio_contract.names import DEFAULT_PREFIX, ResourceNames
 from wio_tools.dashboard.app import Settings, create_app
@@ -60,14 +60,21 @@ def bind_address(host: str | None) -> tuple[str, bool]:
 
 
 def build_settings(
-    environment: AwsEnvironment, names: ResourceNames, *, bind: str, public: bool
+    environment: AwsEnvironment,
+    names: ResourceNames,
+    *,
+    bind: str,
+    public: bool,
+    **fleet_options: Any,
 ) -> Settings:
+    """The app's settings for ``environment``; ``fleet_options`` go to :class:`Fleet`."""
     dynamodb = environment.client("dynamodb")
     fleet = Fleet(
         iot=environment.client("iot"),
         dynamodb=dynamodb,
         sqs=environment.client("sqs"),
         names=names,
+        **fleet_options,
     )
     return Settings(
         fleet=fleet,

@@ -7,6 +7,7 @@ import json
 from typing import Any, Mapping
 
 from wio_contract.fields import CONTRACT
+from wio_tools.dashboard.readings import RANGES
 
 LANGS = ("en", "ja")
 
@@ -133,7 +134,14 @@ def page(
     s = STRINGS[lang]
     other = "ja" if lang == "en" else "en"
     esc = html.escape
-    meta = {"lang": lang, "kind": kind, "device": device, "strings": s, "fields": fields_meta(lang)}
+    meta = {
+        "lang": lang,
+        "kind": kind,
+        "device": device,
+        "strings": s,
+        "fields": fields_meta(lang),
+        "ranges": list(RANGES),
+    }
     meta.update(extra or {})
     title = s["title"] if device is None else f"{device} — {s['title']}"
     switch_href = f"?lang={other}" if device is None else f"?id={_url(device)}&lang={other}"

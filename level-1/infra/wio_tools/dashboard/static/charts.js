@@ -49,6 +49,9 @@
       } else if (plot) {
         plot.setData([xs, vs]);
       }
+      if (!container.hasAttribute("data-drawn-at")) {
+        container.setAttribute("data-drawn-at", String(Math.round(performance.now())));
+      }
       container.setAttribute("data-points", String(xs.length));
       if (xs.length) container.setAttribute("data-last", String(xs[xs.length - 1]));
     }

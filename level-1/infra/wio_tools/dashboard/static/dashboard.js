@@ -81,7 +81,8 @@
   // ---------------------------------------------------------------- device charts
   function devicePage() {
     var box = document.getElementById("charts");
-    var charts = {}, range = "hour", last = null, timer = null, generation = 0, busy = false;
+    var asked = new URLSearchParams(location.search).get("range");
+    var charts = {}, range = meta.ranges.indexOf(asked) >= 0 ? asked : "hour", last = null, timer = null, generation = 0, busy = false;
     meta.fields.forEach(function (f) {
       var c = el("section");
       c.id = "chart-" + f.name;
