@@ -16,13 +16,7 @@ from wio_tools.query.aws import make_session, resolve_backend
 from wio_tools.query.latest import latest_readings
 from wio_tools.query.model import QueryError, QueryResult
 from wio_tools.query.render import render
-from wio_tools.query.report import (
-    ReportRange,
-    render_report,
-    report_sql,
-    series_by_device,
-    write_report,
-)
+from wio_tools.query.report import ReportRange, build_report, write_report
 from wio_tools.query.run import run_query
 from wio_tools.query.sql import to_duckdb_sql
 
@@ -145,13 +139,18 @@ def run_report(
     poll: PollPolicy,
 ) -> Path:
     window = report_window(args, now)
-    sql = report_sql(names, window, args.device)
-    result = run_query(sql, backend=backend, names=names, session=session, now=now, poll=poll)
+    html_text, result = build_report(
+        names,
+        window,
+        args.device,
+        lang=args.lang,
+        backend=backend,
+        session=session,
+        now=now,
+        poll=poll,
+    )
     if result.notice:
         print(result.notice, file=sys.stderr)
-    html_text = render_report(
-        series_by_device(result), window=window, sql=sql, backend=result.backend, lang=args.lang
-    )
     stamp = window.until.astimezone(dt.timezone.utc).strftime("%Y%m%dT%H%M%SZ")
     return write_report(args.output or Path(f"wio-report-{stamp}.html"), html_text)
 

@@ -201,6 +201,25 @@ def render_report(
 """
 
 
+def build_report(
+    names: ResourceNames,
+    window: ReportRange,
+    devices: Sequence[str] = (),
+    *,
+    lang: str = "en",
+    **run_options: Any,
+) -> tuple[str, QueryResult]:
+    """Run the report's query (``run_options`` go to :func:`run_query`) and render the page."""
+    from wio_tools.query.run import run_query
+
+    sql = report_sql(names, window, devices)
+    result = run_query(sql, names=names, **run_options)
+    page = render_report(
+        series_by_device(result), window=window, sql=sql, backend=result.backend, lang=lang
+    )
+    return page, result
+
+
 def write_report(path: Path, text: str) -> Path:
     path = path.expanduser().resolve()
     path.parent.mkdir(parents=True, exist_ok=True)
