@@ -105,6 +105,18 @@ def test_series_range_and_incremental_reads(ddb: Any) -> None:
     assert capped.truncated and capped.t == [NOW - 600, NOW - 10]
 
 
+def test_newest_batch_first_then_the_rest(ddb: Any) -> None:
+    for age in range(10, 110, 10):
+        put(ddb, "dev-c", NOW - age, humidity=30.0)
+    first = read_series(ddb, NAMES.table, "dev-c", window=RANGES["hour"], limit=4)
+    assert first.t == [NOW - 40, NOW - 30, NOW - 20, NOW - 10] and not first.complete
+    rest = read_series(ddb, NAMES.table, "dev-c", window=RANGES["hour"], before=first.t[0])
+    assert rest.t == [NOW - age for age in range(100, 40, -10)] and rest.complete
+    assert rest.items_read + first.items_read == 10
+    whole = read_series(ddb, NAMES.table, "dev-c", window=RANGES["hour"], limit=1000)
+    assert whole.complete and whole.items_read == 10
+
+
 def test_ten_thousand_devices_are_paginated_without_querying_them_all(ddb: Any) -> None:
     things = [f"wio-{i:05d}" for i in range(10_000)]
     counting = CountingDynamoDB(ddb)

@@ -5,8 +5,9 @@ Routes::
     GET /                        device list page (?lang=en|ja)
     GET /device?id=<thing>       one device's charts (404 page when the device is unknown)
     GET /api/devices?page=N      one page of the device list (at most 100 devices)
-    GET /api/readings?id=<thing>&range=hour|day|week[&after=<epoch s>]
-                                 readings in columns; with ``after`` only newer ones
+    GET /api/readings?id=<thing>&range=hour|day|week[&after=T][&before=T][&limit=N]
+                                 readings in columns, newest N; ``after``/``before``: only
+                                 newer/older than T (live updates / the rest of the window)
     GET /api/meta?lang=en|ja     UI strings and the charted fields
     GET /static/..., /vendor/... this package's JS/CSS, and uPlot from node_modules
 """
@@ -117,10 +118,13 @@ def create_app(settings: Settings) -> Starlette:
             )
         if not device or not settings.fleet.knows(device):
             return JSONResponse({"error": "unknown device", "device": device}, 404)
-        after_text = request.query_params.get("after")
-        after = _int(after_text, -1) if after_text else None
+        bounds = {
+            key: _int(request.query_params.get(key), 0)
+            for key in ("after", "before", "limit")
+            if request.query_params.get(key)
+        }
         series = read_series(
-            settings.dynamodb, settings.names.table, device, window=RANGES[window], after=after
+            settings.dynamodb, settings.names.table, device, window=RANGES[window], **bounds
         )
         body = series.to_json()
         body["range"] = window

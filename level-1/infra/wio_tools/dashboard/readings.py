@@ -33,6 +33,7 @@ class Series:
     )
     items_read: int = 0
     truncated: bool = False
+    complete: bool = True
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -42,7 +43,9 @@ class Series:
             "values": self.values,
             "items_read": self.items_read,
             "truncated": self.truncated,
+            "complete": self.complete,
             "last": self.t[-1] if self.t else None,
+            "oldest": self.t[0] if self.t else None,
         }
 
 
@@ -53,14 +56,21 @@ def _number(attribute: dict[str, str] | None) -> float | None:
     return int(value) if value.is_integer() else value
 
 
-def _query_kwargs(table: str, device: str, low: int, *, newest_first: bool) -> dict[str, Any]:
+def _query_kwargs(
+    table: str, device: str, low: int, *, newest_first: bool, high: int | None = None
+) -> dict[str, Any]:
     names = {"#d": DEVICE_KEY, "#t": TIME_KEY}
     names.update({f"#m{i}": name for i, name in enumerate(MEASUREMENTS)})
+    values = {":d": {"S": device}, ":lo": {"N": str(low)}}
+    condition = "#d = :d AND #t >= :lo"
+    if high is not None:
+        condition = "#d = :d AND #t BETWEEN :lo AND :hi"
+        values[":hi"] = {"N": str(high)}
     return {
         "TableName": table,
-        "KeyConditionExpression": "#d = :d AND #t >= :lo",
+        "KeyConditionExpression": condition,
         "ExpressionAttributeNames": names,
-        "ExpressionAttributeValues": {":d": {"S": device}, ":lo": {"N": str(low)}},
+        "ExpressionAttributeValues": values,
         "ProjectionExpression": ", ".join(names),  # not raw_payload and the other attributes
         "ScanIndexForward": not newest_first,
     }
@@ -73,27 +83,36 @@ def read_series(
     *,
     window: int,
     after: int | None = None,
+    before: int | None = None,
+    limit: int | None = None,
     now: Callable[[], float] = time.time,
     max_points: int = MAX_POINTS,
 ) -> Series:
-    """Readings of ``device`` in the last ``window`` seconds, or only those newer than ``after``.
+    """Readings of ``device`` in the last ``window`` seconds, newest first, at most ``limit``.
 
-    One paginated ``Query`` (boto3's paginator), newest first so a capped read keeps the newest
-    ``max_points``; the columns come back oldest first, as uPlot wants them.
+    ``after``: only readings newer than it (live updates); ``before``: only older ones (the
+    rest of a window whose newest part the page already has). One paginated ``Query`` (boto3's
+    paginator); the columns come back oldest first, as uPlot wants them. ``complete`` is False
+    when older readings in the window remain (``limit`` or ``max_points`` stopped the read).
     """
     since = int(now()) - window
     low = since if after is None else max(since, after + 1)
+    high = None if before is None else before - 1
+    cap = max_points if limit is None else max(1, min(limit, max_points))
     series = Series(device=device, since=since)
     rows: list[dict[str, Any]] = []
-    pages = dynamodb.get_paginator("query").paginate(
-        **_query_kwargs(table, device, low, newest_first=True)
-    )
-    for page in pages:
+    kwargs = _query_kwargs(table, device, low, newest_first=True, high=high)
+    config = {"PageSize": cap} if limit is not None else {}
+    more = False
+    for page in dynamodb.get_paginator("query").paginate(**kwargs, PaginationConfig=config):
         rows.extend(page.get("Items", []))
-        if len(rows) >= max_points:
-            series.truncated = len(rows) > max_points or "LastEvaluatedKey" in page
-            rows = rows[:max_points]
+        more = "LastEvaluatedKey" in page
+        if len(rows) >= cap:
+            more = more or len(rows) > cap
+            rows = rows[:cap]
             break
+    series.complete = not more
+    series.truncated = more and limit is None
     series.items_read = len(rows)
     for item in reversed(rows):
         series.t.append(int(float(item[TIME_KEY]["N"])))

@@ -51,6 +51,7 @@
       }
       if (!container.hasAttribute("data-drawn-at")) {
         container.setAttribute("data-drawn-at", String(Math.round(performance.now())));
+        container.setAttribute("data-first-points", String(xs.length));
       }
       container.setAttribute("data-points", String(xs.length));
       if (xs.length) container.setAttribute("data-last", String(xs[xs.length - 1]));

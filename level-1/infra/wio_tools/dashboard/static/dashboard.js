@@ -3,7 +3,7 @@
   "use strict";
   var meta = JSON.parse(document.getElementById("meta").textContent);
   var S = meta.strings;
-  var LIST_REFRESH_MS = 30000, LIVE_POLL_MS = 3000;
+  var LIST_REFRESH_MS = 30000, LIVE_POLL_MS = 3000, FIRST_BATCH = 1000;
 
   function el(tag, text, cls) {
     var node = document.createElement(tag);
@@ -90,27 +90,44 @@
       charts[f.name] = WioCharts.create(c, f, S);
     });
 
-    function url(after) {
-      var q = "/api/readings?id=" + encodeURIComponent(meta.device) + "&range=" + range;
-      return after === null ? q : q + "&after=" + after;
+    function url(extra) {
+      return "/api/readings?id=" + encodeURIComponent(meta.device) + "&range=" + range +
+        (extra || "");
     }
-    function show(data) {
-      status((data.truncated ? fmt(S.truncated, { n: data.items_read }) + " " : "") +
+    function show(data, itemsRead) {
+      status((data.truncated ? fmt(S.truncated, { n: itemsRead }) + " " : "") +
              fmt(S.updated, { time: new Date().toLocaleTimeString(meta.lang) }));
-      box.setAttribute("data-items-read", String(data.items_read));
-      if (data.last !== null) last = data.last;
+      box.setAttribute("data-items-read", String(itemsRead));
+      if (data.last !== null) last = Math.max(last || 0, data.last);
     }
+    // The newest FIRST_BATCH readings draw at once; the rest of the window follows.
     function load() {
-      var mine = ++generation;
+      var mine = ++generation, got = null;
       last = null;
       busy = true;
       box.removeAttribute("data-loaded");
+      box.removeAttribute("data-complete");
       status(S.loading);
-      getJSON(url(null)).then(function (data) {
-        if (mine !== generation) return;
+      getJSON(url("&limit=" + FIRST_BATCH)).then(function (data) {
+        if (mine !== generation) return null;
+        got = data;
         meta.fields.forEach(function (f) { charts[f.name].set(data.t, data.values[f.name]); });
-        show(data);
+        show(data, data.items_read);
         box.setAttribute("data-loaded", range);
+        if (data.complete) return null;
+        return getJSON(url("&before=" + data.oldest)).then(function (rest) {
+          if (mine !== generation) return;
+          var t = rest.t.concat(got.t);
+          meta.fields.forEach(function (f) {
+            charts[f.name].set(t, rest.values[f.name].concat(got.values[f.name]));
+          });
+          rest.last = got.last;
+          show(rest, rest.items_read + got.items_read);
+        });
+      }).then(function () {
+        if (mine !== generation) return;
+        box.setAttribute("data-complete", range);
+        box.setAttribute("data-complete-at", String(Math.round(performance.now())));
       }).catch(function (e) { status(fmt(S.error, { error: e.message })); })
         .then(function () { if (mine === generation) busy = false; });
     }
@@ -118,12 +135,13 @@
       var mine = generation;
       if (busy || !box.hasAttribute("data-loaded")) return;
       busy = true;
-      getJSON(url(last === null ? 0 : last)).then(function (data) {
+      getJSON(url("&after=" + (last === null ? 0 : last))).then(function (data) {
         if (mine !== generation || !data.t.length) return;
         meta.fields.forEach(function (f) {
           charts[f.name].append(data.t, data.values[f.name], data.since);
         });
-        show(data);
+        var read = Number(box.getAttribute("data-items-read")) + data.items_read;
+        show(data, read);
       }).catch(function () { /* keep the charts; the next poll retries */ })
         .then(function () { if (mine === generation) busy = false; });
     }
