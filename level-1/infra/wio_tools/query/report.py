@@ -35,6 +35,24 @@ _DEVICE = CONTRACT.identity.name
 _TIME = CONTRACT.time.name
 
 
+_WORDS = {
+    "en": {
+        "title": "Wio Terminal report",
+        "status": "{n} device(s); {bucket} averages; backend:",
+        "minute": "per-minute",
+        "hour": "hourly",
+        "generalised": "generalised",
+    },
+    "ja": {
+        "title": "Wio Terminal レポート",
+        "status": "デバイス {n} 台、{bucket}の平均値、バックエンド:",
+        "minute": "1 分ごと",
+        "hour": "1 時間ごと",
+        "generalised": "一般化したもの",
+    },
+}
+
+
 @dataclass(frozen=True)
 class ReportRange:
     """``[since, until)`` in UTC, with the bucket the averages use."""
@@ -146,7 +164,9 @@ def render_report(
 
     vendor = uplot_dir()
     esc = html.escape
-    title = f"Wio Terminal report {window.since:%Y-%m-%d %H:%M} – {window.until:%Y-%m-%d %H:%M} UTC"
+    span = f"{window.since:%Y-%m-%d %H:%M} – {window.until:%Y-%m-%d %H:%M} UTC"
+    words = _WORDS[lang]
+    title = f"{words['title']} {span}"
     payload = {
         "devices": data,
         "fields": fields_meta(lang),
@@ -188,9 +208,11 @@ def render_report(
 <body>
 <header><h1>{esc(title)}</h1></header>
 <main>
-<p class="status">{len(data)} device(s); {esc(window.bucket)} averages; backend {esc(backend)}.</p>
+<p class="status">{esc(words["status"].format(n=len(data), bucket=words[window.bucket]))}
+{esc(backend)}</p>
 {empty}{sections}
-<details><summary>SQL ({esc(BASE_QUERY)}.sql, generalised)</summary><pre>{esc(sql)}</pre></details>
+<details><summary>SQL ({esc(BASE_QUERY)}.sql, {esc(words["generalised"])})</summary>
+<pre>{esc(sql)}</pre></details>
 </main>
 <script type="application/json" id="report-data">{_script_json(payload)}</script>
 <script>{_inline_script(read_text(vendor, UPLOT_JS))}</script>
