@@ -12,5 +12,6 @@ app runs against local AWS (``--local``) and a real account. It binds 127.0.0.1 
 
 Modules: ``readings`` (DynamoDB reads), ``fleet`` (device list, silent rule, dead-letter
 count), ``pages`` (HTML and UI strings), ``assets`` (uPlot and static files), ``app``
-(Starlette routes), ``cli`` (``wio-dashboard``), ``bench`` (the week-of-data benchmark).
+(Starlette routes), ``cli`` (``wio-dashboard``), ``server`` (serve in a thread), ``browser``
+(headless Debian Chromium via selenium), ``bench`` (the week-of-data benchmark).
 """
