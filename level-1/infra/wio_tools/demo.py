@@ -8,6 +8,7 @@ up:   the same first three steps, then leave it running and print the env vars.
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import sys
 import tempfile
 import time
@@ -24,10 +25,12 @@ from wio_tools.provision import (
     provision_fleet,
 )
 from wio_tools.query import QueryError, render, run_named
+from wio_tools.query.report import ReportRange, build_report, write_report
 from wio_simulator.engine import FleetConfig, fleet_from_certs, run_fleet
 
 DEMO_DEVICES = 3
 DEMO_SECONDS = 6.0
+DEMO_REPORT = Path(__file__).resolve().parents[2] / ".local" / "wio-demo-report.html"
 
 
 def step(n: int, total: int, text: str) -> None:
@@ -94,6 +97,15 @@ def _show(local: LocalAws, prefix: str, query: str) -> None:
     print(render(result, "table"))
 
 
+def _report(local: LocalAws, prefix: str) -> Path:
+    until = dt.datetime.now(dt.timezone.utc) + dt.timedelta(minutes=1)
+    window = ReportRange(since=until - dt.timedelta(hours=1), until=until)
+    page, _ = build_report(
+        ResourceNames(prefix), window, backend="local", dynamodb_client=local.client("dynamodb")
+    )
+    return write_report(DEMO_REPORT, page)
+
+
 def run_demo(prefix: str, devices: int, seconds: float) -> None:
     total = 6
     with tempfile.TemporaryDirectory(prefix="wio-demo-") as tmp:
@@ -113,8 +125,10 @@ def run_demo(prefix: str, devices: int, seconds: float) -> None:
             _show(local, prefix, "latest-readings-per-device")
             print("\n      hourly-averages-per-device")
             _show(local, prefix, "hourly-averages-per-device")
+            report = _report(local, prefix)
             step(6, total, "Stopping local AWS …")
         print("      stopped. Demo finished: readings travelled device → MQTT → rule → DynamoDB.")
+        print(f"      Report (wio-query report, one HTML file): {report}")
 
 
 def run_up(prefix: str) -> None:

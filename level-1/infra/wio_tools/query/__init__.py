@@ -25,7 +25,8 @@ Library API (used by the tests), re-exported here from this package's modules::
 Modules: ``model`` (result, errors, shared names), ``aws`` (backend choice, clients),
 ``values`` (DynamoDB value conversion), ``sql`` (Athena SQL -> DuckDB SQL), ``local`` and
 ``athena`` (the two backends), ``run`` (``run_query``, ``run_named``), ``latest``, ``render``
-(output formats) and ``cli`` (``wio-query``).
+(output formats), ``report`` (``wio-query report``: one self-contained HTML file of charts) and
+``cli`` (``wio-query``).
 """
 
 from __future__ import annotations

@@ -5,16 +5,19 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import sys
-from typing import Sequence
+from pathlib import Path
+from typing import Any, Sequence
 
 from wio_contract.names import ResourceNames
 from infra.queries import NamedQueryError, load_named_queries, load_named_query
+from wio_tools.dashboard.assets import AssetsMissing
 from wio_tools.query.athena import PollPolicy
 from wio_tools.environment import AwsEnvironment, AwsTargetError
 from wio_tools.query.aws import resolve_backend
 from wio_tools.query.latest import latest_readings
 from wio_tools.query.model import QueryError, QueryResult
 from wio_tools.query.render import render
+from wio_tools.query.report import ReportRange, build_report, write_report
 from wio_tools.query.run import run_query
 from wio_tools.query.sql import to_duckdb_sql
 
@@ -101,7 +104,66 @@ def build_parser() -> argparse.ArgumentParser:
     )
     latest.add_argument("--device-id", required=True)
     latest.add_argument("--limit", type=int, default=10, help="how many readings (default: 10)")
+    _add_report_parser(sub, common)
     return parser
+
+
+def _add_report_parser(sub: Any, common: argparse.ArgumentParser) -> None:
+    report = sub.add_parser(
+        "report",
+        parents=[common],
+        help="write one self-contained HTML file of charts (no external URLs)",
+        description="Charts of every measurement per device, from the named query "
+        "hourly-averages-per-device generalised to the chosen devices and time range.",
+    )
+    report.add_argument(
+        "--device", action="append", default=[], help="a device (repeatable; default: all)"
+    )
+    when = report.add_mutually_exclusive_group()
+    when.add_argument("--hours", type=float, help="the last N hours (default: 24)")
+    when.add_argument("--since", type=_parse_now, help="ISO-8601 start (with --until: end)")
+    report.add_argument("--until", type=_parse_now, help="ISO-8601 end (default: now)")
+    report.add_argument("--lang", choices=["en", "ja"], default="en", help="labels (default: en)")
+    report.add_argument(
+        "--output", "-o", type=Path, help="the HTML file (default: ./wio-report-<time>.html)"
+    )
+
+
+def report_window(args: argparse.Namespace, now: dt.datetime | None) -> ReportRange:
+    """The report's [since, until) from --hours, or --since/--until, default the last 24 h."""
+    until = args.until or now or dt.datetime.now(dt.timezone.utc)
+    if args.since is not None:
+        return ReportRange(since=args.since, until=until)
+    hours = 24.0 if args.hours is None else args.hours
+    if hours <= 0:
+        raise QueryError("--hours must be more than 0")
+    return ReportRange(since=until - dt.timedelta(hours=hours), until=until)
+
+
+def run_report(
+    args: argparse.Namespace,
+    *,
+    backend: str,
+    names: ResourceNames,
+    environment: AwsEnvironment,
+    now: dt.datetime | None,
+    poll: PollPolicy,
+) -> Path:
+    window = report_window(args, now)
+    html_text, result = build_report(
+        names,
+        window,
+        args.device,
+        lang=args.lang,
+        backend=backend,
+        environment=environment,
+        now=now,
+        poll=poll,
+    )
+    if result.notice:
+        print(result.notice, file=sys.stderr)
+    stamp = window.until.astimezone(dt.timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+    return write_report(args.output or Path(f"wio-report-{stamp}.html"), html_text)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -134,6 +196,12 @@ def main(argv: Sequence[str] | None = None) -> int:
                 out.write(f"\n-- DuckDB SQL (local stand-in)\n{duck_sql}\n")
             return 0
         print(environment.describe(), file=sys.stderr)
+        if args.command == "report":
+            path = run_report(
+                args, backend=backend, names=names, environment=environment, now=now, poll=poll
+            )
+            print(f"wrote {path}", file=out)
+            return 0
         if args.command == "latest":
             result = latest_readings(
                 args.device_id, limit=args.limit, names=names, environment=environment
@@ -146,7 +214,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             result = run_query(
                 sql, backend=backend, names=names, environment=environment, now=now, poll=poll
             )
-    except (QueryError, NamedQueryError, AwsTargetError) as error:
+    except (QueryError, NamedQueryError, AwsTargetError, AssetsMissing) as error:
         print(f"wio-query: error: {error}", file=sys.stderr)
         return 1
     if show_sql and result.sql:

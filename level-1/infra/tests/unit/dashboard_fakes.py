@@ -1,0 +1,102 @@
+"""Fakes for the dashboard's unit tests: a moto DynamoDB table, a stub IoT registry and SQS."""
+
+from __future__ import annotations
+
+from typing import Any, Iterator
+
+import boto3
+
+from wio_contract.fields import CONTRACT
+from wio_contract.names import ResourceNames
+
+NAMES = ResourceNames("unit")
+
+
+def create_table(region: str = "ap-northeast-1") -> Any:
+    """The sensor table's key schema in moto (call inside ``mock_aws``); returns the client."""
+    client = boto3.client("dynamodb", region_name=region)
+    client.create_table(
+        TableName=NAMES.table,
+        KeySchema=[
+            {"AttributeName": CONTRACT.identity.name, "KeyType": "HASH"},
+            {"AttributeName": CONTRACT.time.name, "KeyType": "RANGE"},
+        ],
+        AttributeDefinitions=[
+            {"AttributeName": CONTRACT.identity.name, "AttributeType": "S"},
+            {"AttributeName": CONTRACT.time.name, "AttributeType": "N"},
+        ],
+        BillingMode="PAY_PER_REQUEST",
+    )
+    return client
+
+
+def put(client: Any, device: str, stamp: int, **values: float) -> None:
+    item: dict[str, Any] = {
+        CONTRACT.identity.name: {"S": device},
+        CONTRACT.time.name: {"N": str(stamp)},
+        "raw_payload": {"S": "eyJ4IjoxfQ=="},
+    }
+    item.update({k: {"N": str(v)} for k, v in values.items()})
+    client.put_item(TableName=NAMES.table, Item=item)
+
+
+class _Pages:
+    def __init__(self, pages: list[dict[str, Any]]) -> None:
+        self.pages = pages
+
+    def paginate(self, **_: Any) -> Iterator[dict[str, Any]]:
+        return iter(self.pages)
+
+
+class StubIot:
+    """``list_things`` pages of 250 over ``names``; counts the pages asked for."""
+
+    def __init__(self, names: list[str]) -> None:
+        self.names = names
+        self.listings = 0
+
+    def get_paginator(self, operation: str) -> _Pages:
+        assert operation == "list_things"
+        self.listings += 1
+        chunks = [self.names[i : i + 250] for i in range(0, len(self.names), 250)] or [[]]
+        return _Pages([{"things": [{"thingName": n} for n in chunk]} for chunk in chunks])
+
+
+class CountingDynamoDB:
+    """Wraps a DynamoDB client; counts ``query`` calls and refuses ``scan``."""
+
+    def __init__(self, inner: Any | None = None) -> None:
+        self.inner = inner
+        self.queries = 0
+
+    def query(self, **kwargs: Any) -> dict[str, Any]:
+        self.queries += 1
+        assert "KeyConditionExpression" in kwargs
+        return self.inner.query(**kwargs) if self.inner else {"Items": []}
+
+    def get_paginator(self, operation: str) -> Any:
+        assert operation == "query", "the dashboard never scans"
+        return self.inner.get_paginator(operation)
+
+    def scan(self, **_: Any) -> None:
+        raise AssertionError("the dashboard never scans")
+
+
+class StubSqs:
+    def __init__(self, visible: int = 3, hidden: int = 1, missing: bool = False) -> None:
+        self.visible, self.hidden, self.missing = visible, hidden, missing
+
+    def get_queue_url(self, QueueName: str) -> dict[str, str]:
+        if self.missing:
+            from botocore.exceptions import ClientError
+
+            raise ClientError({"Error": {"Code": "QueueDoesNotExist"}}, "GetQueueUrl")
+        return {"QueueUrl": f"http://sqs.local/{QueueName}"}
+
+    def get_queue_attributes(self, **_: Any) -> dict[str, Any]:
+        return {
+            "Attributes": {
+                "ApproximateNumberOfMessages": str(self.visible),
+                "ApproximateNumberOfMessagesNotVisible": str(self.hidden),
+            }
+        }
