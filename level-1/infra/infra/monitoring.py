@@ -158,41 +158,20 @@ class SensorMonitoring(Construct):
         ]  # fmt: skip
         self.alarms: dict[str, cloudwatch.Alarm] = {}
         for construct_name, suffix, metric, description in alarm_specs:
-            alarm = cloudwatch.Alarm(
-                self,
-                construct_name,
-                alarm_name=f"{names.prefix}-alarm-{suffix}",
-                alarm_description=description,
-                metric=metric,
-                threshold=1,
-                evaluation_periods=1,
-                comparison_operator=GREATER_OR_EQUAL,
-                treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
-            )
-            if self.alarm_topic is not None:
-                alarm.add_alarm_action(cloudwatch_actions.SnsAction(self.alarm_topic))
-            self.alarms[construct_name] = alarm
+            self._add_alarm(construct_name, names, suffix, metric, description)
         if self.unhandled is not None:
             # 2 of 3 periods: a message counted by TopicMatch at the end of one period and by
             # its action at the start of the next must not page anyone.
-            alarm = cloudwatch.Alarm(
-                self,
+            self._add_alarm(
                 "UnhandledMessages",
-                alarm_name=f"{names.prefix}-alarm-unhandled-messages",
-                alarm_description=(
-                    "Messages on device/+/data that neither rule stored nor rejected; run "
-                    "`uv run wio-doctor --aws` to see which kinds of message vanish"
-                ),
-                metric=self.unhandled,
-                threshold=1,
+                names,
+                "unhandled-messages",
+                self.unhandled,
+                "Messages on device/+/data that neither rule stored nor rejected; run "
+                "`uv run wio-doctor --aws` to see which kinds of message vanish",
                 evaluation_periods=3,
                 datapoints_to_alarm=2,
-                comparison_operator=GREATER_OR_EQUAL,
-                treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
             )
-            if self.alarm_topic is not None:
-                alarm.add_alarm_action(cloudwatch_actions.SnsAction(self.alarm_topic))
-            self.alarms["UnhandledMessages"] = alarm
 
         def labelled(metric: cloudwatch.IMetric, label: str) -> cloudwatch.IMetric:
             if isinstance(metric, (cloudwatch.Metric, cloudwatch.MathExpression)):
@@ -254,6 +233,33 @@ class SensorMonitoring(Construct):
                 title="Alarms", alarms=list(self.alarms.values()), width=24
             )
         )
+
+    def _add_alarm(
+        self,
+        construct_name: str,
+        names: ResourceNames,
+        suffix: str,
+        metric: cloudwatch.IMetric,
+        description: str,
+        *,
+        evaluation_periods: int = 1,
+        datapoints_to_alarm: int | None = None,
+    ) -> None:
+        alarm = cloudwatch.Alarm(
+            self,
+            construct_name,
+            alarm_name=f"{names.prefix}-alarm-{suffix}",
+            alarm_description=description,
+            metric=metric,
+            threshold=1,
+            evaluation_periods=evaluation_periods,
+            datapoints_to_alarm=datapoints_to_alarm,
+            comparison_operator=GREATER_OR_EQUAL,
+            treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
+        )
+        if self.alarm_topic is not None:
+            alarm.add_alarm_action(cloudwatch_actions.SnsAction(self.alarm_topic))
+        self.alarms[construct_name] = alarm
 
     @staticmethod
     def _iot_metric(
