@@ -113,10 +113,12 @@ def logical_lines(language: str, start: int, lines: list[str]) -> Iterator[tuple
         yield pending_at, pending
 
 
-def split_words(line: str) -> list[str]:
+def split_words(line: str, language: str = "bash") -> list[str]:
     lexer = shlex.shlex(line, posix=True, punctuation_chars=";&|")
     lexer.whitespace_split = True
     lexer.commenters = "#"
+    if language == "powershell":  # a backslash separates folders there; ` is the escape
+        lexer.escape = ""
     try:
         return list(lexer)
     except ValueError:  # an unbalanced quote in prose-like text: fall back to spaces
@@ -170,7 +172,7 @@ def readme_commands() -> list[Command]:
         cwd = PurePosixPath(".")
         for language, start, lines in shell_blocks(path.read_text(encoding="utf-8")):
             for number, line in logical_lines(language, start, lines):
-                for words in simple_commands(split_words(line)):
+                for words in simple_commands(split_words(line, language)):
                     words = strip_prefixes(words)
                     if not words:
                         continue
@@ -178,7 +180,7 @@ def readme_commands() -> list[Command]:
                         if words[1] == "wio-terminal-aws-connect":
                             cwd = PurePosixPath(".")
                         else:
-                            cwd = change_dir(cwd, words[1])
+                            cwd = make_folder(cwd, words[1])
                         continue
                     commands.append(Command(readme, number, cwd, tuple(words)))
     return commands
@@ -383,7 +385,7 @@ def make_targets(folder: str) -> frozenset[str]:
 
 
 def make_folder(cwd: PurePosixPath, target: str) -> PurePosixPath:
-    """``make -C level-N…`` is written from the repository root (the Makefiles say so)."""
+    """``level-N…`` paths (``make -C``, ``cd``) are written from the repository root."""
     if project_of(PurePosixPath(target.replace("\\", "/"))):
         return change_dir(PurePosixPath("."), target)
     return change_dir(cwd, target)
