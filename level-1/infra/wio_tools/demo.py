@@ -31,6 +31,14 @@ from wio_simulator.engine import FleetConfig, fleet_from_certs, run_fleet
 DEMO_DEVICES = 3
 DEMO_SECONDS = 6.0
 DEMO_REPORT = Path(__file__).resolve().parents[2] / ".local" / "wio-demo-report.html"
+#: What ``up`` prints last; README.md and README.en.md quote these lines (a unit test checks).
+TRY_LINES = (
+    "Try:  cd level-1/infra",
+    "      uv run wio-sim --local --thing wio-local-0001 --count 5",
+    "      uv run wio-query named latest-readings-per-device --local",
+    "      uv run wio-doctor",
+    "Stop: make -C level-1 down   (without make: uv run wio-local-aws stop)",
+)
 
 
 def step(n: int, total: int, text: str) -> None:
@@ -148,18 +156,23 @@ def run_up(prefix: str) -> None:
     print("\nLocal stack is up. Point the AWS CLI, boto3, wio-sim and wio-query at it with:\n")
     print(_format_env(local.env(), "sh"))
     print('\n(or: eval "$(cd level-1/infra && uv run wio-local-aws env)")')
-    print("Try:  cd level-1/infra && uv run wio-sim --local --thing wio-local-0001 --count 5")
-    print("      uv run wio-query named latest-readings-per-device")
-    print("Stop: make -C level-1 down")
+    print("(PowerShell: uv run wio-local-aws env --shell powershell | Invoke-Expression)")
+    for line in TRY_LINES:
+        print(line)
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="wio-demo", description=__doc__)
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser (also read by the README command checks)."""
+    parser = argparse.ArgumentParser(prog="python -m wio_tools.demo", description=__doc__)
     parser.add_argument("--up", action="store_true", help="leave the local stack running")
     parser.add_argument("--prefix", default="attempt")
     parser.add_argument("--devices", type=int, default=DEMO_DEVICES)
     parser.add_argument("--seconds", type=float, default=DEMO_SECONDS)
-    args = parser.parse_args(argv)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
     try:
         if args.up:
             run_up(args.prefix)

@@ -42,7 +42,8 @@ def _eval_hint(shell: str) -> str:
     return 'eval "$(wio-local-aws env)"'
 
 
-def main(argv: list[str] | None = None) -> int:
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser (also read by the README command checks)."""
     parser = argparse.ArgumentParser(
         prog="wio-local-aws",
         description="Start/stop local AWS (MiniStack) on 127.0.0.1 on free ports.",
@@ -63,6 +64,11 @@ def main(argv: list[str] | None = None) -> int:
     sub.add_parser("status", help="print the recorded instance and whether it is healthy")
     p_env = sub.add_parser("env", help="print environment variables that point tools here")
     p_env.add_argument("--shell", choices=["sh", "powershell", "cmd"], default=_default_shell())
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
     args = parser.parse_args(argv)
     state_file = args.state_file.resolve() if args.state_file else default_state_file()
 
