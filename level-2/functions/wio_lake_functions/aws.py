@@ -11,7 +11,7 @@ from typing import Any
 def client(service: str) -> Any:
     import boto3
 
-    return boto3.client(service)
+    return boto3.client(service)  # type: ignore[call-overload]
 
 
 @lru_cache(maxsize=1)

@@ -44,9 +44,11 @@ def decode(blob: bytes) -> dict[str, DetectorState]:
 
 
 def load(table: str, device: str) -> DeviceState | None:
-    item = aws.client("dynamodb").get_item(
-        TableName=table, Key={"device_id": {"S": device}}, ConsistentRead=True
-    ).get("Item")
+    item = (
+        aws.client("dynamodb")
+        .get_item(TableName=table, Key={"device_id": {"S": device}}, ConsistentRead=True)
+        .get("Item")
+    )
     if not item:
         return None
     fields = decode(item["state"]["B"]) if "state" in item else {}

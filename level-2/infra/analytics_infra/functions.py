@@ -105,7 +105,9 @@ class Schedule(Construct):
         # The unqualified function only (grant_invoke would add every version, ``:*``).
         self.role.add_to_policy(
             iam.PolicyStatement(
-                sid="InvokeTarget", actions=["lambda:InvokeFunction"], resources=[target.function_arn]
+                sid="InvokeTarget",
+                actions=["lambda:InvokeFunction"],
+                resources=[target.function_arn],
             )
         )
         self.schedule = scheduler.CfnSchedule(

@@ -264,9 +264,7 @@ def _conversion(
         ),
         output_format_configuration=firehose.CfnDeliveryStream.OutputFormatConfigurationProperty(
             serializer=firehose.CfnDeliveryStream.SerializerProperty(
-                parquet_ser_de=firehose.CfnDeliveryStream.ParquetSerDeProperty(
-                    compression="SNAPPY"
-                )
+                parquet_ser_de=firehose.CfnDeliveryStream.ParquetSerDeProperty(compression="SNAPPY")
             )
         ),
         schema_configuration=firehose.CfnDeliveryStream.SchemaConfigurationProperty(

@@ -141,9 +141,7 @@ class LakeStorage(Construct):
                     location=self.location,
                     input_format=PARQUET_INPUT,
                     output_format=PARQUET_OUTPUT,
-                    serde_info=glue.CfnTable.SerdeInfoProperty(
-                        serialization_library=PARQUET_SERDE
-                    ),
+                    serde_info=glue.CfnTable.SerdeInfoProperty(serialization_library=PARQUET_SERDE),
                 ),
             ),
         )

@@ -27,9 +27,7 @@ class LakeQuery:
     def render(self, *, database: str, table: str, device_id: str | None = None) -> str:
         """SQL with the names filled in; ``device_id=None`` leaves an Athena ``?`` parameter."""
         device = "?" if device_id is None else "'" + device_id.replace("'", "''") + "'"
-        return Template(self.template).substitute(
-            database=database, table=table, device_id=device
-        )
+        return Template(self.template).substitute(database=database, table=table, device_id=device)
 
 
 def load_queries(directory: Path = QUERIES_DIR) -> dict[str, LakeQuery]:

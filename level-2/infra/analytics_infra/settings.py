@@ -118,7 +118,9 @@ def settings_from_context(context: Mapping[str, Any]) -> AnalyticsSettings:
     for key in ("detector_schedule", "baseline_schedule", "forecast_schedule"):
         if key in values:
             if values[key] is None or not SCHEDULE_RE.match(values[key]):
-                raise ContextError(f"context {key}={values[key]!r}: expected rate(...) or cron(...)")
+                raise ContextError(
+                    f"context {key}={values[key]!r}: expected rate(...) or cron(...)"
+                )
     email = values.get("alert_email")
     if email is not None and not re.match(r"^[^@\s]+@[^@\s]+\.[^@\s]+$", email):
         raise ContextError(f"context alert_email={email!r}: not an e-mail address")
