@@ -17,16 +17,10 @@ from typing import Any
 
 import pytest
 
-from it_support import (
-    HISTORY_DAYS,
-    HISTORY_DEVICE_LABEL,
-    HISTORY_STEP,
-    Target,
-    history_items,
-    put_items,
-)
+from it_support import HISTORY_DAYS, HISTORY_DEVICE_LABEL, HISTORY_STEP, Target
 from wio_contract.names import ResourceNames
 from wio_lake import deploy
+from wio_lake.history import history_items, put_items
 from wio_tools import deploy as level1_deploy
 
 PREFIX = "attempt"

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import math
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -88,30 +87,3 @@ def wait_for(predicate: Any, *, timeout: float, interval: float = 0.3) -> Any:
         time.sleep(interval)
         value = predicate()
     return value
-
-
-def history_items(device: str, *, now: int, days: int, step: int) -> list[dict[str, Any]]:
-    """A daily temperature cycle, as the level-1 rule would have stored it (received_at in ms)."""
-    items = []
-    start = (now - days * 86400) // step * step
-    for ts in range(start, now - step, step):
-        temp = 22 + 3 * math.sin(2 * math.pi * (ts % 86400) / 86400) + (ts % 7) * 0.05
-        items.append(
-            {
-                "device_id": {"S": device},
-                "timestamp": {"N": str(ts)},
-                "temperature": {"N": f"{temp:.2f}"},
-                "humidity": {"N": f"{50 + (ts % 5) * 0.1:.1f}"},
-                "light": {"N": str(300 + ts % 11)},
-                "received_at": {"N": str(ts * 1000 + 150)},
-                "raw_payload": {"S": "e30="},
-            }
-        )
-    return items
-
-
-def put_items(ddb: Any, table: str, items: list[dict[str, Any]]) -> None:
-    for i in range(0, len(items), 25):
-        batch = [{"PutRequest": {"Item": item}} for item in items[i : i + 25]]
-        response = ddb.batch_write_item(RequestItems={table: batch})
-        assert not response.get("UnprocessedItems"), response

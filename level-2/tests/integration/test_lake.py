@@ -38,7 +38,7 @@ def test_mqtt_readings_reach_the_lake_and_athena(target: Target, make_device) ->
     time.sleep(2)
     assert target.lake_count(creds.thing_name) == 4  # the duplicate is not in the lake twice
     rows = target.athena(
-        "SELECT dt, \"timestamp\", temperature, light, received_at FROM readings "
+        'SELECT dt, "timestamp", temperature, light, received_at FROM readings '
         f"WHERE dt >= '2020-01-01' AND device_id = '{creds.thing_name}' ORDER BY \"timestamp\""
     )
     assert [int(r["timestamp"] or 0) - now for r in rows] == [-1800, -600, -300, -60]
@@ -127,7 +127,7 @@ def test_backfill_is_idempotent(target: Target) -> None:
     endpoint = ["--endpoint-url", target.env["AWS_ENDPOINT_URL"]]
     sql = (
         f"SELECT count(*) AS n FROM readings WHERE dt >= '2020-01-01' AND device_id = '{device}' "
-        f"AND \"timestamp\" <= {target.history_end}"
+        f'AND "timestamp" <= {target.history_end}'
     )
     assert wio_lake([*endpoint, "backfill"]) == 0
     first = int(target.athena(sql)[0]["n"] or 0)
