@@ -15,7 +15,7 @@ Context (``cdk deploy -c key=value`` or ``cdk.json``), all optional:
 ``alert_email``                     e-mail subscription of the alerts topic
 ``alert_cooldown_hours``            hours before the same kind alerts again (6)
 ``baseline_days``                   days of history in a baseline (14)
-``forecast_history_days``           days of readings a forecast reads (7)
+``forecast_history_days``           days of readings a forecast reads (4)
 ``stream_batch_size``               stream batch size (500)
 ``stream_batching_window_seconds``  stream batching window (60)
 ``lake_buffer_seconds``             Firehose buffer interval (300)

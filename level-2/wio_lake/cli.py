@@ -1,5 +1,7 @@
 """``wio-lake``: operator commands of the level-2 lake.
 
+uv run wio-lake deploy [--local] [-c key=value ...]   # after level 1
+uv run wio-lake destroy [--local]                      # before level 1
 uv run wio-lake backfill [--before ISO8601|epoch-ms] [--local]
 uv run wio-lake query hourly-averages-one-device --device wio-0001 [--local]
 uv run wio-lake query daily-stats-all-devices
@@ -13,6 +15,7 @@ import datetime as dt
 import sys
 
 from analytics_infra.queries import load_queries
+from wio_lake import deploy
 from wio_lake.athena import AthenaQueryError, QueryResult, run_query
 from wio_lake.backfill import backfill, stream_start_ms
 from wio_lake.lake import Lake
@@ -40,6 +43,21 @@ def _print(result: QueryResult) -> None:
     print(f"({len(result.rows)} rows, {result.seconds:.2f} s)")
 
 
+def _cdk(verb: str, aws: AwsEnvironment, prefix: str, pairs: list[str]) -> int:
+    context = dict(deploy.LOCAL_CONTEXT) if aws.is_local else {}
+    context["prefix"] = prefix
+    for pair in pairs:
+        key, _, value = pair.partition("=")
+        context[key] = value
+    env = aws.subprocess_env()
+    if verb == "deploy":
+        outputs = deploy.deploy(env, context=context, quiet=False)
+        print(f"deployed {len(outputs)} outputs")
+    else:
+        deploy.destroy(env, context=context, quiet=False)
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="wio-lake", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -49,6 +67,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--endpoint-url")
     parser.add_argument("--local", action="store_true", help="the running local AWS (`up`)")
     sub = parser.add_subparsers(dest="command", required=True)
+    for verb in ("deploy", "destroy"):
+        p_cdk = sub.add_parser(verb, help=f"cdk {verb} the analytics stack (level 2)")
+        p_cdk.add_argument("-c", "--context", action="append", default=[], metavar="KEY=VALUE")
     p_back = sub.add_parser("backfill", help="load the level-1 table into the lake")
     p_back.add_argument("--before", help="only items received before (default: stream start)")
     p_query = sub.add_parser("query", help="run a saved lake query")
@@ -62,6 +83,8 @@ def main(argv: list[str] | None = None) -> int:
             region=args.region, endpoint_url=args.endpoint_url, local=args.local
         )
         print(aws.describe(), file=sys.stderr)
+        if args.command in ("deploy", "destroy"):
+            return _cdk(args.command, aws, args.prefix, args.context)
         lake = Lake.of(aws, args.prefix)
         if args.command == "backfill":
             before = _parse_before(args.before)
@@ -82,7 +105,7 @@ def main(argv: list[str] | None = None) -> int:
             sql = args.sql
         athena = aws.client("athena")
         _print(run_query(athena, sql, database=lake.database, workgroup=lake.workgroup))
-    except (AwsTargetError, AthenaQueryError) as error:
+    except (AwsTargetError, AthenaQueryError, deploy.DeployError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 1
     return 0

@@ -60,7 +60,7 @@ class DeviceClient:
         )
 
     def _on_message(self, client: mqtt.Client, userdata: Any, message: mqtt.MQTTMessage) -> None:
-        self.messages.put((message.topic, message.payload, bool(message.retain)))
+        self.messages.put((message.topic, bytes(message.payload), bool(message.retain)))
 
     def __enter__(self) -> DeviceClient:
         self.client.connect(self.host, self.port, keepalive=30)

@@ -69,7 +69,7 @@ def handler(event: Mapping[str, Any] | None = None, context: Any = None) -> dict
     now = int(event.get("now") or time.time())
     table = aws.env("READINGS_TABLE")
     out_table = aws.env("FORECAST_TABLE")
-    days = int(aws.env("FORECAST_HISTORY_DAYS", "7"))
+    days = int(aws.env("FORECAST_HISTORY_DAYS", "4"))
     hours = int(aws.env("FORECAST_HORIZON_HOURS", "6"))
     devices = list(event.get("devices") or readings.list_devices())
     written: dict[str, int] = {}

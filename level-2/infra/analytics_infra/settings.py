@@ -41,7 +41,7 @@ class AnalyticsSettings:
     alert_email: str | None = None
     alert_cooldown_hours: int = 6
     baseline_days: int = 14
-    forecast_history_days: int = 7
+    forecast_history_days: int = 4
     stream_batch_size: int = 500
     stream_batching_window_seconds: int = 60
     lake_buffer_seconds: int = 300
