@@ -16,6 +16,7 @@ from typing import Any
 import wio_lake_functions  # noqa: F401  (resolves WIO_SCHEMA_PATH)
 from wio_analytics.detector import rebuild_baseline
 from wio_lake_functions import readings, state_store
+from wio_lake_functions.fleet import for_each_device
 from wio_lake_functions.detector import DAY, Settings
 
 LOG = logging.getLogger()
@@ -39,14 +40,9 @@ def handler(event: Mapping[str, Any] | None = None, context: Any = None) -> dict
     settings = Settings.from_env()
     now = int(event.get("now") or time.time())
     devices = list(event.get("devices") or readings.list_devices())
-    done: dict[str, int] = {}
-    failed: list[str] = []
-    for device in devices:
-        try:
-            done[device] = rebuild(settings, device, now)
-        except Exception:  # noqa: BLE001
-            LOG.exception("baseline of %s failed", device)
-            failed.append(device)
+    done, failed = for_each_device(
+        devices, lambda device: rebuild(settings, device, now), what="baseline"
+    )
     result = {"devices": len(devices), "history_items": done, "failed": failed}
     LOG.info(json.dumps({"baseline_run": result}))
     return result

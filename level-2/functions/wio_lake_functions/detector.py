@@ -23,6 +23,7 @@ import wio_lake_functions  # noqa: F401  (resolves WIO_SCHEMA_PATH)
 from wio_analytics.detector import DetectorConfig, check_silent, detect, rebuild_baseline
 from wio_analytics.model import Alert
 from wio_lake_functions import aws, notify, readings, state_store
+from wio_lake_functions.fleet import for_each_device
 
 LOG = logging.getLogger()
 LOG.setLevel(logging.INFO)
@@ -131,14 +132,22 @@ def deliver(
 
 
 def run(settings: Settings, devices: list[str], now: int) -> RunReport:
-    report = RunReport()
+    def one(device: str) -> RunReport:
+        part = RunReport(devices=1)
+        evaluate(settings, device, now, part)
+        return part
+
+    parts, failed = for_each_device(devices, one, what="detection")
+    report = RunReport(devices=len(devices), failed=failed)
     for device in devices:
-        report.devices += 1
-        try:
-            evaluate(settings, device, now, report)
-        except Exception:  # noqa: BLE001 - one device never stops the run
-            LOG.exception("device %s failed", device)
-            report.failed.append(device)
+        part = parts.get(device)
+        if part is None:
+            continue
+        report.readings += part.readings
+        report.alerts += part.alerts
+        report.published += part.published
+        report.skipped_deleted += part.skipped_deleted
+        report.payloads.update(part.payloads)
     return report
 
 

@@ -17,6 +17,7 @@ from typing import Any
 import wio_lake_functions  # noqa: F401  (resolves WIO_SCHEMA_PATH)
 from wio_analytics.forecast import Forecast, forecast_device
 from wio_lake_functions import aws, readings
+from wio_lake_functions.fleet import for_each_device
 
 LOG = logging.getLogger()
 LOG.setLevel(logging.INFO)
@@ -72,14 +73,11 @@ def handler(event: Mapping[str, Any] | None = None, context: Any = None) -> dict
     days = int(aws.env("FORECAST_HISTORY_DAYS", "4"))
     hours = int(aws.env("FORECAST_HORIZON_HOURS", "6"))
     devices = list(event.get("devices") or readings.list_devices())
-    written: dict[str, int] = {}
-    failed: list[str] = []
-    for device in devices:
-        try:
-            written[device] = forecast_one(table, out_table, device, now, days, hours)
-        except Exception:  # noqa: BLE001
-            LOG.exception("forecast of %s failed", device)
-            failed.append(device)
+    written, failed = for_each_device(
+        devices,
+        lambda device: forecast_one(table, out_table, device, now, days, hours),
+        what="forecast",
+    )
     result = {"devices": len(devices), "hours_written": written, "failed": failed}
     LOG.info(json.dumps({"forecast_run": result}))
     return result
