@@ -1,0 +1,1 @@
+"""Operator tools of level 2: deploy, backfill, queries over the lake, demo and benchmark."""
