@@ -73,10 +73,13 @@ class TokenBucket:
 
 @dataclass
 class Backoff:
-    """Exponential backoff with "full jitter": sleep uniform(0, min(cap, base * 2**n)).
+    """Exponential backoff with jitter; after ``n`` failures the ceiling is
+    ``min(cap, base * 2**n)``.
 
-    ``minimum`` keeps at least that long between attempts (AWS allows one CONNECT per second
-    per client id).
+    ``jitter="full"`` sleeps uniform(0, ceiling); ``jitter="equal"`` sleeps
+    uniform(ceiling/2, ceiling), the board's own rule (``wio/backoff.h``, see
+    :mod:`wio_simulator.board`). ``minimum`` keeps at least that long between attempts (AWS
+    allows one CONNECT per second per client id).
     """
 
     base: float = 1.0
@@ -84,17 +87,19 @@ class Backoff:
     minimum: float = 1.0
     rng: random.Random = field(default_factory=random.Random)
     attempt: int = 0
+    jitter: str = "full"
 
     def next_delay(self) -> float:
-        ceiling = min(self.cap, self.base * (2**self.attempt))
+        ceiling = min(self.cap, self.base * (2 ** min(self.attempt, 32)))
         self.attempt += 1
-        return max(self.minimum, self.rng.uniform(0.0, ceiling))
+        low = ceiling / 2.0 if self.jitter == "equal" else 0.0
+        return max(self.minimum, self.rng.uniform(low, ceiling))
 
     def reset(self) -> None:
         self.attempt = 0
 
 
-@dataclass
+@dataclass(slots=True)
 class Message:
     """One reading on its way. The payload (and so its timestamp) never changes on re-send,
     so the table key (device_id, timestamp) makes a re-send overwrite, never duplicate.
@@ -111,6 +116,7 @@ class Message:
     acked_wall: float = 0.0
     ack_latency_ms: float = 0.0
     attempts: int = 0
+    refused: bool = False  # the broker answered with a failure reason code (MQTT 5)
 
     @property
     def acked(self) -> bool:
