@@ -6,7 +6,8 @@ import argparse
 from typing import Any
 
 
-def add_fleet_flags(p: argparse.ArgumentParser, *, alerts_default: bool) -> None:
+def add_fleet_flags(p: argparse.ArgumentParser, *, alerts_default: bool | None) -> None:
+    """``alerts_default=None``: on for a single device, off for a fleet."""
     g = p.add_argument_group("a realistic fleet (each off by default)")
     g.add_argument(
         "--start-spread", type=float, default=None,
@@ -32,8 +33,12 @@ def add_fleet_flags(p: argparse.ArgumentParser, *, alerts_default: bool) -> None
     )  # fmt: skip
     g.add_argument(
         "--alerts", action=argparse.BooleanOptionalAction, default=alerts_default,
-        help="subscribe to device/<thing>/alerts and print each alert "
-        f"(default {'on' if alerts_default else 'off'})",
+        help="subscribe to device/<thing>/alerts (QoS 1) and print each alert as one line "
+        + (
+            "(default: on for one device, off for a fleet)"
+            if alerts_default is None
+            else f"(default {'on' if alerts_default else 'off'})"
+        ),
     )  # fmt: skip
 
 
@@ -48,8 +53,9 @@ def fleet_overrides(args: argparse.Namespace) -> dict[str, Any]:
         "flaky_share": args.flaky_share,
         "flaky_mean_up_s": args.flaky_up,
         "clock_skew_s": args.clock_skew,
-        "subscribe_alerts": bool(args.alerts),
     }
+    if args.alerts is not None:
+        out["subscribe_alerts"] = bool(args.alerts)
     if args.start_spread is not None:
         out["stagger"] = args.start_spread
     return out

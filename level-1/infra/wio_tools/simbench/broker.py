@@ -108,7 +108,11 @@ class Mosquitto:
             "\n".join(
                 [
                     "per_listener_settings false",
-                    "persistence false",
+                    # Sessions survive a restart (saved on SIGTERM): the counting subscriber
+                    # keeps its subscription and gets what arrived while it reconnected.
+                    "persistence true",
+                    f"persistence_location {etc}/",
+                    "autosave_interval 0",
                     f"log_dest file {self.log_path}",
                     "log_type error",
                     "log_type warning",
@@ -180,6 +184,11 @@ class Mosquitto:
         self._write_config()
         if self.proc is not None and self.proc.poll() is None:
             self.proc.send_signal(signal.SIGHUP)
+
+    def allows(self, name: str, topic: str | None = None) -> bool:
+        """Whether the ACL (now) lets certificate ``name`` publish to ``topic``."""
+        topic = topic or f"device/{name}/data"
+        return name in self.devices and name not in self.revoked and topic == f"device/{name}/data"
 
     def revoke(self, issued: IssuedCert) -> None:
         """Revoke a device: CRL entry and ACL lines gone, then reload."""

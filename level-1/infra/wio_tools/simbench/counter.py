@@ -53,7 +53,12 @@ def _run(spec: CounterSpec, conn: Connection, count: Any, ready: Any, stop: Any)
 
     clients = []
     for k in range(spec.clients):
-        c = mqtt.Client(CallbackAPIVersion.VERSION2, client_id=f"simbench-counter-{k}")
+        # A persistent session: across a broker restart the broker keeps the subscription
+        # and queues what arrives until the counter is back.
+        c = mqtt.Client(
+            CallbackAPIVersion.VERSION2, client_id=f"simbench-counter-{k}", clean_session=False
+        )
+        c.reconnect_delay_set(min_delay=1, max_delay=2)
         ctx = ssl.create_default_context(cafile=spec.ca)
         ctx.load_cert_chain(spec.cert, spec.key)
         c.tls_set_context(ctx)

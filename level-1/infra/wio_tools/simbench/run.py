@@ -115,8 +115,12 @@ def run_sim_bench(
             broker_cpu = _delta(process_cpu_seconds, env.broker.pid, broker_cpu0)
             counter_cpu = _delta(process_cpu_seconds, counter.pid, counter_cpu0)
             received = counter.stop()
-        revoked = set(env.broker.revoked)
-    counts = compare(result, received, lambda d: d not in revoked)
+        allowed = {
+            spec.device_id
+            for spec in cfg.devices
+            if env.broker.allows(spec.device_id, spec.publish_topic)
+        }
+    counts = compare(result, received, allowed.__contains__)
     # The sustained rate while every device is connected and publishing (the engine's own
     # steady window); a run too short for one falls back to the bench's fixed window.
     if result.window_s > 0:
