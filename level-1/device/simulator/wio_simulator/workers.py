@@ -24,7 +24,7 @@ from .result import FleetResult
 from .runner import run_fleet
 
 #: Devices one worker process is given by default (``workers=None``).
-DEVICES_PER_WORKER = 2500
+DEVICES_PER_WORKER = 1000
 
 
 def default_workers(devices: int) -> int:
@@ -63,7 +63,7 @@ def split_config(cfg: FleetConfig, workers: int, lead_s: float) -> list[FleetCon
 def run_fleet_workers(
     cfg: FleetConfig, workers: int | None = None, *, progress: bool = False
 ) -> FleetResult:
-    """Run ``cfg`` over ``workers`` processes (default: one per 2,500 devices, at most one
+    """Run ``cfg`` over ``workers`` processes (default: one per 1,000 devices, at most one
     per core) and merge their results; one worker runs in this process."""
     n = workers or default_workers(len(cfg.devices))
     if n <= 1:

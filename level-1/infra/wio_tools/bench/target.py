@@ -6,7 +6,6 @@ and stops it all again on exit.
 
 from __future__ import annotations
 
-import os
 import shutil
 import tempfile
 import time
@@ -16,6 +15,7 @@ from pathlib import Path
 from typing import Any, Callable, Iterator
 
 from wio_contract.names import ResourceNames
+from wio_tools.environment import AwsEnvironment
 from wio_tools.provision import AwsTarget
 
 Say = Callable[[str], None]
@@ -59,15 +59,17 @@ class BenchTarget:
 
     @classmethod
     def real_aws(cls, prefix: str, region: str | None = None) -> BenchTarget:
-        region = (
-            region
-            or os.environ.get("AWS_REGION")
-            or os.environ.get("AWS_DEFAULT_REGION")
-            or "ap-northeast-1"
-        )
+        """The account the usual credential chain selects; region and endpoint decided by
+        :meth:`AwsEnvironment.resolve`, the one place that decides them."""
+        env = AwsEnvironment.resolve(region=region)
+        if env.is_local:
+            raise BenchError(
+                f"--aws, but AWS_ENDPOINT_URL points at this machine ({env.endpoint_url}); "
+                "unset it, or run without --aws for local AWS"
+            )
         return cls(
-            kind="aws", region=region, names=ResourceNames(prefix), mqtt_host=None,
-            mqtt_port=8883, ca_path=None,
+            kind="aws", region=env.region, names=ResourceNames(prefix), mqtt_host=None,
+            mqtt_port=env.mqtt_port, ca_path=None, endpoint_url=env.endpoint_url,
         )  # fmt: skip
 
     def provision_target(self, concurrency: int) -> AwsTarget:
@@ -82,7 +84,9 @@ class BenchTarget:
                     concurrency=concurrency,
                 )
             else:
-                self._provision = AwsTarget(region=self.region, concurrency=concurrency)
+                self._provision = AwsTarget(
+                    region=self.region, endpoint_url=self.endpoint_url, concurrency=concurrency
+                )
         return self._provision
 
     def dynamodb(self) -> Any:
