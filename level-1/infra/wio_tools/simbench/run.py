@@ -135,8 +135,11 @@ def run_sim_bench(
         duplicates=counts.duplicates, refused=counts.refused, failed=result.failed,
         ack_p95_ms=result.ack_p95_ms,
     )  # fmt: skip
-    per_msg = result.window_cpu_ms_per_msg
     overall = result.cpu_s * 1000.0 / result.acknowledged if result.acknowledged else 0.0
+    # No steady window (not every device got connected): the whole run's figure stands in.
+    per_msg = result.window_cpu_ms_per_msg if result.window_acks else overall
+    if not result.window_acks:
+        reason += "; no steady window (not every device connected), CPU figures are overall"
     connect_cpu = max(0.0, result.cpu_s * 1000.0 - per_msg * result.acknowledged)
     report = SimBenchReport(
         devices=devices, workers=result.workers, interval_s=interval, duration_s=duration,
