@@ -20,8 +20,8 @@ class _R:
 
 
 def test_default_fleet_leaves_a_margin_below_the_measured_ceiling() -> None:
-    assert DEFAULT_DEVICES == 150
-    assert build_parser().parse_args([]).devices == 150
+    assert DEFAULT_DEVICES == 50
+    assert build_parser().parse_args([]).devices == 50
 
 
 def test_steps_and_the_ceiling_line() -> None:

@@ -24,10 +24,11 @@ from wio_tools.deploy import DeployError
 from wio_tools.environment import AwsTargetError
 from wio_tools.provision import ProvisionError
 
-# MiniStack is one Python process (about one core): with the two validating rules its ceiling
-# on a quiet 2-core machine was ~400 msg/s, and 300 sustained only ~245 msg/s on a busy one.
-# 150 leaves room for a busy machine (LOAD_TESTING.md, "The pipeline ceiling").
-DEFAULT_DEVICES = 150
+# MiniStack is one Python process (about one core). With the stack's current rules it used
+# ~10 ms of CPU per reading and topped out near 92 msg/s on a quiet 2-core machine
+# (2026-12-02; the 2026-11-26 rules cost ~2.7 ms and held 300-400). 50 keeps about half of
+# the ceiling in reserve for a busy machine (LOAD_TESTING.md, "The pipeline ceiling").
+DEFAULT_DEVICES = 50
 DEFAULT_INTERVAL = 1.0
 DEFAULT_DURATION = 60.0
 DEFAULT_MAX_COST_USD = 1.0
