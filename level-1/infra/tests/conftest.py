@@ -31,6 +31,10 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             item.add_marker(pytest.mark.integration)
         elif "unit" in parts:
             item.add_marker(pytest.mark.unit)
+        if real_aws and "mosquitto" in item.keywords:
+            item.add_marker(
+                pytest.mark.skip(reason="needs the local mosquitto; not run with --aws")
+            )
         if real_aws and "local_only" in item.keywords:
             item.add_marker(pytest.mark.skip(reason="needs the local emulator; not run with --aws"))
         if not real_aws and "aws_only" in item.keywords:

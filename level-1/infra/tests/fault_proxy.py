@@ -8,12 +8,17 @@ Controls, callable from any thread:
 - ``drop_connections()``: reset every open connection (a Wi-Fi drop);
 - ``set_refusing(True)``: close new connections at once (broker unreachable);
 - ``set_stalled(True)``: stop forwarding bytes but keep sockets open (a dead link);
-- ``set_delay(seconds)``: add latency to every chunk in both directions.
+- ``set_delay(seconds)``: add latency to every chunk in both directions;
+- ``set_loss(rate)``: packet loss as TCP sees it. A lost segment is not a hole in the stream:
+  TCP sends it again after a retransmission timeout, and everything behind it waits. So each
+  chunk is, with probability ``rate``, held back for ``retransmit_s`` (200 ms, Linux's minimum
+  RTO) before it and the rest of that direction move on; the bytes stay intact, so TLS does.
 """
 
 from __future__ import annotations
 
 import asyncio
+import random
 import threading
 from concurrent.futures import Future
 from dataclasses import dataclass, field
@@ -31,6 +36,7 @@ class ProxyStats:
     dropped: int = 0
     bytes_up: int = 0
     bytes_down: int = 0
+    retransmits: int = 0
 
 
 @dataclass(eq=False)  # identity hash: links live in a set
@@ -51,6 +57,9 @@ class FaultProxy:
         self.port = 0
         self.stats = ProxyStats()
         self._delay = 0.0
+        self._loss = 0.0
+        self._retransmit_s = 0.2
+        self._rng = random.Random(0)
         self._refusing = False
         self._stalled = asyncio.Event()
         self._links: set[_Link] = set()
@@ -97,6 +106,11 @@ class FaultProxy:
 
     def set_delay(self, seconds: float) -> None:
         self._delay = max(0.0, seconds)
+
+    def set_loss(self, rate: float, retransmit_s: float = 0.2, seed: int = 0) -> None:
+        self._loss = min(1.0, max(0.0, rate))
+        self._retransmit_s = max(0.0, retransmit_s)
+        self._rng = random.Random(seed)
 
     @property
     def open_connections(self) -> int:
@@ -167,6 +181,9 @@ class FaultProxy:
                     await asyncio.sleep(0.05)
                 if self._delay:
                     await asyncio.sleep(self._delay)
+                if self._loss and self._rng.random() < self._loss:
+                    self.stats.retransmits += 1
+                    await asyncio.sleep(self._retransmit_s)
                 # Count before writing, so a reader that has the bytes sees them counted.
                 if upstream:
                     self.stats.bytes_up += len(data)

@@ -32,6 +32,7 @@ from typing import Any
 
 from .engine import DeviceSpec, FleetConfig, fleet_from_certs, is_loopback, run_fleet
 from .estimate import estimate_cost
+from .fleetflags import add_fleet_flags, fleet_overrides
 from .flow import (
     AWS_MAX_PUBLISH_PER_SECOND_PER_CONNECTION,
     AWS_SAFE_CONNECTS_PER_SECOND_PER_ACCOUNT,
@@ -121,6 +122,7 @@ def build_parser() -> argparse.ArgumentParser:
     out.add_argument("--progress-interval", type=float, default=5.0)
     out.add_argument("--json", type=Path, default=None, help="write the result as JSON here")
     out.add_argument("--quiet", action="store_true")
+    add_fleet_flags(p, alerts_default=None)
     return p
 
 
@@ -201,6 +203,9 @@ def config_from_args(args: argparse.Namespace) -> FleetConfig:
     duration = args.duration if args.count is None and args.duration is not None else None
     if args.count is None and duration is None:
         duration = 30.0
+    extra = fleet_overrides(args)
+    extra.setdefault("subscribe_alerts", len(specs) == 1)
+    extra.setdefault("stagger", args.stagger)
     return FleetConfig(
         host=conn["host"],
         port=int(conn.get("port") or 8883),
@@ -215,11 +220,12 @@ def config_from_args(args: argparse.Namespace) -> FleetConfig:
         max_publish_rate=args.max_publish_rate,
         max_connect_rate=args.max_connect_rate,
         max_inflight=args.max_inflight,
-        stagger=args.stagger,
         drain_timeout=args.drain_timeout,
         start_time=args.start_time,
         sensors=sensors,
         progress_interval=0 if args.quiet else args.progress_interval,
+        alert_out=lambda line: print(line, flush=True),
+        **extra,
     )
 
 

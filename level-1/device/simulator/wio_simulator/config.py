@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable
 
+from .board import BOARD_BACKOFF_JITTER, BOARD_MQTT_BACKOFF_BASE_S, BOARD_MQTT_BACKOFF_CAP_S
 from .flow import (
     AWS_MAX_PUBLISH_PER_SECOND_PER_CONNECTION,
     AWS_SAFE_CONNECTS_PER_SECOND_PER_ACCOUNT,
@@ -18,10 +19,16 @@ from .flow import (
 from .readings import ALL_SENSORS
 
 ProgressFn = Callable[[str], None]
+MQTT_V311 = 4
+MQTT_V5 = 5
 
 
 def device_topic(device_id: str) -> str:
     return f"device/{device_id}/data"
+
+
+def alerts_topic(device_id: str) -> str:
+    return f"device/{device_id}/alerts"
 
 
 @dataclass
@@ -58,18 +65,34 @@ class FleetConfig:
     max_inflight: int = 20
     keepalive: int = 30
     connect_timeout: float = 10.0
-    backoff_base: float = 1.0
-    backoff_cap: float = 30.0
+    # Reconnect backoff: the board's own (wio_simulator.board, from the firmware headers).
+    backoff_base: float = BOARD_MQTT_BACKOFF_BASE_S
+    backoff_cap: float = BOARD_MQTT_BACKOFF_CAP_S
     backoff_min: float = 1.0
+    backoff_jitter: str = BOARD_BACKOFF_JITTER
     drain_timeout: float = 60.0
     start_time: int | None = None  # virtual clock: timestamps start here, step max(1, interval)
     sensors: tuple[str, ...] = ALL_SENSORS
     missing_rate: float = 0.0
     spike_rate: float = 0.005
     max_pending: int = 100_000
-    connect_workers: int = 4
+    connect_workers: int = 16  # connects in progress at once (TCP + TLS on the loop)
     progress_interval: float = 5.0
     progress: ProgressFn | None = None
+    protocol: int = MQTT_V311  # MQTT_V5: the broker's PUBACK says when it refused a publish
+    # A realistic fleet (wio_simulator.realism): each 0 = off.
+    interval_jitter: float = 0.0  # each interval is interval * uniform(1 - j, 1 + j)
+    flaky_share: float = 0.0  # this share of devices loses its link now and then
+    flaky_mean_up_s: float = 20.0  # mean seconds a flaky link stays up (exponential)
+    clock_skew_s: float = 0.0  # each device's clock is off by uniform(-s, s), whole seconds
+    # Alerts: subscribe to device/<thing>/alerts (QoS 1) and hand each one to alert_out.
+    subscribe_alerts: bool = False
+    alert_out: ProgressFn | None = None
+    # Multi-process runs (wio_simulator.workers): where this part sits in the whole fleet.
+    index_base: int = 0  # device i of this part is device index_base + i * index_stride
+    index_stride: int = 1
+    fleet_size: int | None = None
+    start_wall: float | None = None  # epoch seconds at which device 0 starts (default: now)
 
     def messages_per_device(self) -> int:
         if self.count is not None:
@@ -81,6 +104,14 @@ class FleetConfig:
     @property
     def expected_messages(self) -> int:
         return self.messages_per_device() * len(self.devices)
+
+    @property
+    def total_devices(self) -> int:
+        return self.fleet_size or len(self.devices)
+
+    @property
+    def start_spread(self) -> float:
+        return self.interval if self.stagger is None else self.stagger
 
     @property
     def target_rate(self) -> float:

@@ -3,11 +3,13 @@
 Pure Python, no I/O, so the unit tests can drive them with a fake clock.
 
 AWS IoT Core quotas these defaults respect (AWS General Reference, "AWS IoT Core endpoints
-and quotas", message broker limits; read 2026-11):
+and quotas", message broker limits,
+https://docs.aws.amazon.com/general/latest/gr/iot-core.html#message-broker-limits ; read
+2026-11, the publish figure re-checked 2026-12 against an AWS re:Post answer quoting that page):
 - Publish requests per second per connection: 100 (not adjustable).
 - Connect requests per second per client ID: 1.
 - Connect requests per second per account: 500 in the largest regions, lower (100) in
-  others; we default to 100/s, which is safe everywhere.
+  others; we default to 100/s, which is safe everywhere, and refuse more than 500/s.
 - Maximum in-flight unacknowledged inbound QoS 1 messages per client: 100.
 """
 
@@ -24,6 +26,26 @@ from typing import Callable, Iterable
 AWS_MAX_PUBLISH_PER_SECOND_PER_CONNECTION = 100.0
 AWS_SAFE_CONNECTS_PER_SECOND_PER_ACCOUNT = 100.0
 AWS_MAX_INFLIGHT_PER_CLIENT = 100
+#: The highest default account connect rate of any region (adjustable on request).
+AWS_MAX_CONNECTS_PER_SECOND_PER_ACCOUNT = 500.0
+QUOTAS_URL = "https://docs.aws.amazon.com/general/latest/gr/iot-core.html#message-broker-limits"
+
+
+def aws_quota_problem(connect_rate: float, publish_rate: float, inflight: int) -> str | None:
+    """Why these caps would break AWS IoT Core's quotas, or None when they keep them."""
+    if not 0 < publish_rate <= AWS_MAX_PUBLISH_PER_SECOND_PER_CONNECTION:
+        return (
+            f"--max-publish-rate must be within 0 < r <= "
+            f"{AWS_MAX_PUBLISH_PER_SECOND_PER_CONNECTION:g} per connection ({QUOTAS_URL})"
+        )
+    if not 0 < connect_rate <= AWS_MAX_CONNECTS_PER_SECOND_PER_ACCOUNT:
+        return (
+            f"--connect-rate must be within 0 < r <= {AWS_MAX_CONNECTS_PER_SECOND_PER_ACCOUNT:g}"
+            f"/s per account (100/s in smaller regions; {QUOTAS_URL})"
+        )
+    if not 0 < inflight <= AWS_MAX_INFLIGHT_PER_CLIENT:
+        return f"in-flight QoS 1 messages must be within 1..{AWS_MAX_INFLIGHT_PER_CLIENT}"
+    return None
 
 
 class TokenBucket:
@@ -73,10 +95,13 @@ class TokenBucket:
 
 @dataclass
 class Backoff:
-    """Exponential backoff with "full jitter": sleep uniform(0, min(cap, base * 2**n)).
+    """Exponential backoff with jitter; after ``n`` failures the ceiling is
+    ``min(cap, base * 2**n)``.
 
-    ``minimum`` keeps at least that long between attempts (AWS allows one CONNECT per second
-    per client id).
+    ``jitter="full"`` sleeps uniform(0, ceiling); ``jitter="equal"`` sleeps
+    uniform(ceiling/2, ceiling), the board's own rule (``wio/backoff.h``, see
+    :mod:`wio_simulator.board`). ``minimum`` keeps at least that long between attempts (AWS
+    allows one CONNECT per second per client id).
     """
 
     base: float = 1.0
@@ -84,17 +109,19 @@ class Backoff:
     minimum: float = 1.0
     rng: random.Random = field(default_factory=random.Random)
     attempt: int = 0
+    jitter: str = "full"
 
     def next_delay(self) -> float:
-        ceiling = min(self.cap, self.base * (2**self.attempt))
+        ceiling = min(self.cap, self.base * (2 ** min(self.attempt, 32)))
         self.attempt += 1
-        return max(self.minimum, self.rng.uniform(0.0, ceiling))
+        low = ceiling / 2.0 if self.jitter == "equal" else 0.0
+        return max(self.minimum, self.rng.uniform(low, ceiling))
 
     def reset(self) -> None:
         self.attempt = 0
 
 
-@dataclass
+@dataclass(slots=True)
 class Message:
     """One reading on its way. The payload (and so its timestamp) never changes on re-send,
     so the table key (device_id, timestamp) makes a re-send overwrite, never duplicate.
@@ -111,6 +138,7 @@ class Message:
     acked_wall: float = 0.0
     ack_latency_ms: float = 0.0
     attempts: int = 0
+    refused: bool = False  # the broker answered with a failure reason code (MQTT 5)
 
     @property
     def acked(self) -> bool:

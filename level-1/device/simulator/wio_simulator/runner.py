@@ -1,52 +1,27 @@
 """Running a fleet: :class:`FleetRunner` and ``run_fleet``/``run_fleet_async``.
 
-Per device, one task generates readings on schedule (whether connected or not) and one connects,
-publishes and reconnects with backoff; a ticker keeps the MQTT connections alive and a reporter
-prints progress. The MQTT side lives in :mod:`wio_simulator.connection`.
+Readings are made by loop timers (``call_at``), one per device and reading, not by a task per
+device: a timer costs a few microseconds, a task wake-up several times that. A reading is
+published at once when its device is connected and under its in-flight and rate limits; the
+PUBACK of one lets the next queued one go. One task per device only connects and reconnects
+(with the board's backoff). A ticker keeps the MQTT connections alive and a reporter prints
+progress. The MQTT side lives in :mod:`wio_simulator.connection`.
 """
 
 from __future__ import annotations
 
 import asyncio
-import json
-import os
-import ssl
-import sys
 import time
-from concurrent.futures import ThreadPoolExecutor
 
 from paho.mqtt.enums import MQTTErrorCode
 
 from .config import FleetConfig, ProgressFn
 from .connection import FleetConnections
 from .device import _Device
-from .flow import Message, TokenBucket, percentile
-from .result import FleetResult, MessageRecord
+from .flow import Message, TokenBucket
+from .result import FleetResult, build_result, process_usage, raise_fd_limit, rss_now_mb
 
-
-def raise_fd_limit() -> None:
-    """Each client holds ~3 descriptors; lift the soft limit to the hard one (Unix)."""
-    try:
-        import resource
-
-        soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
-        if soft < hard:
-            resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
-    except (ImportError, ValueError, OSError):
-        pass
-
-
-def _usage() -> tuple[float, float]:
-    """(CPU seconds, peak RSS MB) of this process."""
-    try:
-        import resource
-
-        ru = resource.getrusage(resource.RUSAGE_SELF)
-        rss = ru.ru_maxrss / (1024 * 1024 if sys.platform == "darwin" else 1024)
-        return ru.ru_utime + ru.ru_stime, rss
-    except ImportError:
-        t = os.times()
-        return t.user + t.system, 0.0
+__all__ = ["FleetRunner", "raise_fd_limit", "run_fleet", "run_fleet_async"]
 
 
 class FleetRunner(FleetConnections):
@@ -60,29 +35,37 @@ class FleetRunner(FleetConnections):
         if not config.devices:
             raise ValueError("no devices")
         self.cfg = config
-        self.devices = [_Device(spec, i, config) for i, spec in enumerate(config.devices)]
+        self.devices = [
+            _Device(spec, config.index_base + i * config.index_stride, config)
+            for i, spec in enumerate(config.devices)
+        ]
         self.connect_bucket = TokenBucket(config.max_connect_rate)
-        self._ssl_cache: dict[tuple[str, str, str | None, bool], ssl.SSLContext] = {}
+        # At most this many connects in progress at once.
+        self._connect_slots = asyncio.Semaphore(max(1, config.connect_workers))
         self._stop_event: asyncio.Event | None = None  # created on the loop in run()
         self._loop: asyncio.AbstractEventLoop | None = None
+        self._n = config.messages_per_device()
         self.connects = 0
         self.connect_failures = 0
         self.disconnects = 0
         self.publishes = 0
         self.retried = 0
+        self.refused = 0
+        self.acked_total = 0
+        self._samples: list[tuple[float, float, int]] = []  # (wall, cpu, acked_total)
         self._started_mono = 0.0
 
     # ------------------------------------------------------------------ stats
     def counts(self) -> dict[str, int]:
         generated = sum(len(d.messages) for d in self.devices)
         sent = sum(1 for d in self.devices for m in d.messages if m.attempts > 0)
-        acked = sum(1 for d in self.devices for m in d.messages if m.acked)
         return {
             "connected": sum(1 for d in self.devices if d.connected),
             "generated": generated,
             "sent": sent,
-            "acknowledged": acked,
+            "acknowledged": self.acked_total,
             "retried": self.retried,
+            "refused": self.refused,
             "inflight": sum(len(d.queue.inflight) for d in self.devices),
             "queued": sum(len(d.queue.pending) for d in self.devices),
         }
@@ -91,106 +74,139 @@ class FleetRunner(FleetConnections):
         """Stop generating; unacknowledged messages count as failed."""
         if self._stop_event is not None:
             self._stop_event.set()
+            for dev in self.devices:
+                dev.wakeup.set()
 
-    # ------------------------------------------------------------------ per-device tasks
+    @property
+    def _stopping(self) -> bool:
+        return self._stop_event is not None and self._stop_event.is_set()
+
+    # ------------------------------------------------------------------ readings
     def _timestamp(self, dev: _Device, k: int) -> int:
         cfg = self.cfg
         if cfg.start_time is not None:
             ts = int(cfg.start_time + k * max(1, int(round(cfg.interval))))
         else:
             ts = int(time.time())
+        ts += dev.profile.skew_s  # the board stamps readings with its own clock
         # Unique per device: the table key is (device_id, timestamp seconds).
         ts = max(ts, dev.last_ts + 1)
         dev.last_ts = ts
         return ts
 
-    async def _produce(self, dev: _Device, t0: float) -> None:
-        cfg = self.cfg
-        n = cfg.messages_per_device()
-        stagger = cfg.interval if cfg.stagger is None else cfg.stagger
-        offset = stagger * dev.index / max(1, len(self.devices))
-        try:
-            for k in range(n):
-                due = t0 + offset + k * cfg.interval
-                delay = due - time.monotonic()
-                if delay > 0:
-                    await asyncio.sleep(delay)
-                if self._stop_event is not None and self._stop_event.is_set():
-                    return
-                ts = self._timestamp(dev, k)
-                payload = dev.generator.reading(ts, k)
-                msg = Message(
-                    device_id=dev.spec.device_id,
-                    seq=k,
-                    timestamp=ts,
-                    payload=json.dumps(payload, separators=(",", ":")).encode("utf-8"),
-                    created_wall=time.time(),
-                )
-                dev.messages.append(msg)
-                dev.queue.put(msg)
-                dev.wakeup.set()
-        finally:
-            dev.generation_done = True
+    def _tick(self, dev: _Device) -> None:
+        """Timer: make reading ``next_k``, schedule the next one, publish what may go."""
+        loop = self._loop
+        assert loop is not None
+        if self._stopping:
+            self._generation_over(dev)
+            return
+        k = dev.next_k
+        ts = self._timestamp(dev, k)
+        msg = Message(
+            device_id=dev.spec.device_id,
+            seq=k,
+            timestamp=ts,
+            payload=dev.template.encode(dev.generator.reading(ts, k)),
+            created_wall=time.time(),
+        )
+        dev.messages.append(msg)
+        dev.queue.put(msg)
+        dev.next_k = k + 1
+        if dev.next_k < self._n:
+            dev.next_due += dev.jitter.next()
+            loop.call_at(dev.next_due, self._tick, dev)
+        else:
+            self._generation_over(dev)
+        self._drain(dev)
+
+    def _generation_over(self, dev: _Device) -> None:
+        dev.generation_done = True
+        if dev.done() or self._stopping:
             dev.wakeup.set()
 
-    async def _pump(self, dev: _Device) -> bool:
-        """Publish while connected. True when everything is sent and acknowledged."""
+    # ------------------------------------------------------------------ publishing
+    def _drain(self, dev: _Device) -> None:
+        """Publish queued readings while connected, under the in-flight and rate limits."""
+        client = dev.client
+        if not dev.connected or client is None or dev.drain_timer is not None:
+            return
         cfg = self.cfg
-        while True:
-            dev.wakeup.clear()
-            if self._stop_event is not None and self._stop_event.is_set():
-                return True
-            client = dev.client
-            if not dev.connected or client is None:
-                return False
-            if dev.queue.pending and len(dev.queue.inflight) < cfg.max_inflight:
-                await dev.publish_bucket.acquire()
-                if not dev.connected or dev.client is not client:
-                    return False
-                msg = dev.queue.next()
-                if msg is None:
-                    continue
-                info = client.publish(dev.spec.publish_topic, msg.payload, qos=cfg.qos)
-                if info.rc != MQTTErrorCode.MQTT_ERR_SUCCESS:
-                    dev.queue.pending.appendleft(msg)
-                    return False
-                now = time.time()
-                if msg.attempts > 0:
-                    self.retried += 1
-                else:
-                    msg.first_sent_wall = now
-                msg.attempts += 1
-                msg.last_sent_wall = now
-                msg.last_sent_mono = time.monotonic()
-                self.publishes += 1
-                if cfg.qos == 0:
-                    msg.acked_wall = now
-                else:
-                    dev.queue.sent(info.mid, msg)
-                continue
-            if dev.generation_done and dev.queue.empty:
-                return True
-            await dev.wakeup.wait()
+        queue = dev.queue
+        while queue.pending and len(queue.inflight) < cfg.max_inflight:
+            wait = dev.publish_bucket.try_take()
+            if wait > 0:
+                loop = self._loop
+                assert loop is not None
+                dev.drain_timer = loop.call_later(wait, self._drain_later, dev)
+                break
+            msg = queue.pending.popleft()
+            info = client.publish(dev.topic, msg.payload, qos=cfg.qos)
+            if info.rc != MQTTErrorCode.MQTT_ERR_SUCCESS:
+                queue.pending.appendleft(msg)  # the connection is gone; on_disconnect follows
+                break
+            now = time.time()
+            if msg.attempts > 0:
+                self.retried += 1
+            else:
+                msg.first_sent_wall = now
+            msg.attempts += 1
+            msg.last_sent_wall = now
+            msg.last_sent_mono = time.monotonic()
+            self.publishes += 1
+            if cfg.qos == 0:
+                msg.acked_wall = now
+                self.acked_total += 1
+            else:
+                queue.sent(info.mid, msg)
+        if dev.client is client:
+            self._flush(dev, client)
+        if dev.done():
+            dev.wakeup.set()
 
-    async def _run_device(self, dev: _Device, executor: ThreadPoolExecutor) -> None:
+    def _drain_later(self, dev: _Device) -> None:
+        dev.drain_timer = None
+        self._drain(dev)
+
+    def _acked(self, dev: _Device, mid: int, refused: bool) -> None:
+        """Inside paho's read callback: book the PUBACK; publishing waits until it returns."""
+        msg = dev.queue.acked(mid)
+        if msg is None:
+            return
+        msg.ack_latency_ms = (time.monotonic() - msg.last_sent_mono) * 1000.0
+        if refused:
+            msg.refused = True  # MQTT 5 reason code >= 0x80 (0x87: not authorized)
+            self.refused += 1
+        else:
+            msg.acked_wall = time.time()
+            self.acked_total += 1
+        if dev.queue.pending:
+            dev.kick = True
+        elif dev.done():
+            dev.wakeup.set()
+
+    # ------------------------------------------------------------------ per-device task
+    async def _run_device(self, dev: _Device, t0: float) -> None:
         stop = self._stop_event
-        assert stop is not None
-        cfg = self.cfg
-        stagger = cfg.interval if cfg.stagger is None else cfg.stagger
-        offset = stagger * dev.index / max(1, len(self.devices))
-        if offset > 0:
-            await asyncio.sleep(offset)
-        while not stop.is_set():
-            if dev.generation_done and dev.queue.empty:
-                break
-            await self.connect_bucket.acquire()
-            if stop.is_set():
-                break
-            if not await self._connect(dev, executor):
+        assert stop is not None and self._loop is not None
+        delay = t0 + dev.profile.start_offset_s - self._loop.time()
+        if delay > 0:
+            await asyncio.sleep(delay)
+        while not stop.is_set() and not dev.done():
+            async with self._connect_slots:
+                await self.connect_bucket.acquire()
+                if stop.is_set():
+                    break
+                connected = await self._connect(dev)
+            if not connected:
                 await self._sleep_or_stop(dev.backoff.next_delay())
                 continue
             dev.backoff.reset()
-            if await self._pump(dev):
+            self._drain(dev)
+            while dev.connected and not dev.done() and not stop.is_set():
+                dev.wakeup.clear()
+                await dev.wakeup.wait()
+            if dev.done() or stop.is_set():
                 break
             await self._sleep_or_stop(dev.backoff.next_delay())
         client = dev.client
@@ -223,87 +239,70 @@ class FleetRunner(FleetConnections):
                 f"queued={c['queued']} rate={rate:.1f} msg/s"
             )
 
+    def _sample(self) -> None:
+        self._samples.append((time.time(), process_usage()[0], self.acked_total))
+
+    async def _window(self, lo: float, hi: float) -> None:
+        """Sample CPU and acks when every device is up (after ``lo``) and again at ``hi``."""
+        loop = self._loop
+        assert loop is not None
+        while loop.time() < lo or not all(d.connects for d in self.devices):
+            if hi - loop.time() < 2.0:
+                return  # no steady window worth measuring
+            await asyncio.sleep(0.2)
+        self._sample()
+        await asyncio.sleep(max(0.0, hi - loop.time()))
+        self._sample()
+
     # ------------------------------------------------------------------ run
     async def run(self) -> FleetResult:
         cfg = self.cfg
         raise_fd_limit()
-        self._loop = asyncio.get_running_loop()
+        loop = self._loop = asyncio.get_running_loop()
         self._stop_event = asyncio.Event()
-        cpu0, _ = _usage()
-        self._started_mono = t0 = time.monotonic()
-        wall0 = time.time()
-        executor = ThreadPoolExecutor(
-            max_workers=max(1, cfg.connect_workers), thread_name_prefix="mqtt-connect"
-        )
-        helpers = [asyncio.create_task(self._ticker())]
+        rss0 = rss_now_mb()
+        cpu0, _ = process_usage()
+        await loop.run_in_executor(None, self.prepare_tls)
+        self._started_mono = time.monotonic()
+        lead = max(0.0, (cfg.start_wall or time.time()) - time.time())
+        t0 = loop.time() + lead
+        wall0 = time.time() + lead
+        # The steady window: every device started, none finished (CPU per message there).
+        hi = t0 + (self._n - 1) * cfg.interval
+        window = asyncio.create_task(self._window(t0 + cfg.start_spread + 0.5, hi))
+        helpers = [asyncio.create_task(self._ticker()), window]
         if cfg.progress is not None and cfg.progress_interval > 0:
             helpers.append(asyncio.create_task(self._reporter(cfg.progress)))
-        producers = [asyncio.create_task(self._produce(d, t0)) for d in self.devices]
-        runners = [asyncio.create_task(self._run_device(d, executor)) for d in self.devices]
+        for dev in self.devices:
+            dev.next_due = t0 + dev.profile.start_offset_s
+            if self._n > 0:
+                loop.call_at(dev.next_due, self._tick, dev)
+            else:
+                dev.generation_done = True
+        runners = [asyncio.create_task(self._run_device(d, t0)) for d in self.devices]
         try:
-            await asyncio.gather(*producers)
+            last_due = t0 + cfg.start_spread + self._n * cfg.interval * (1 + cfg.interval_jitter)
+            while not all(d.generation_done for d in self.devices) and not self._stopping:
+                await asyncio.sleep(min(0.5, max(0.05, last_due - loop.time())))
             # Generation is over; allow the drain (acks, re-sends) at most drain_timeout.
             done, pending = await asyncio.wait(runners, timeout=cfg.drain_timeout)
             if pending:
                 self._stop_event.set()
+                for dev in self.devices:
+                    dev.wakeup.set()
                 await asyncio.wait(pending, timeout=cfg.connect_timeout + 5)
         finally:
             self._stop_event.set()
-            for task in producers + runners + helpers:
+            for task in runners + helpers:
                 task.cancel()
-            await asyncio.gather(*producers, *runners, *helpers, return_exceptions=True)
+            await asyncio.gather(*runners, *helpers, return_exceptions=True)
             for dev in self.devices:
                 if dev.client is not None:
                     self._close_quietly(dev.client)
                     dev.client = None
-            executor.shutdown(wait=False, cancel_futures=True)
-        elapsed = time.monotonic() - t0
-        cpu1, rss = _usage()
-        return self._result(elapsed, cpu1 - cpu0, rss, wall0)
-
-    def _result(self, elapsed: float, cpu: float, rss: float, wall0: float) -> FleetResult:
-        msgs = [m for d in self.devices for m in d.messages]
-        acked = [m for m in msgs if m.acked]
-        lat = [m.ack_latency_ms for m in acked if m.ack_latency_ms > 0]
-        sent_times = [m.first_sent_wall for m in msgs if m.attempts > 0]
-        ack_times = [m.acked_wall for m in acked]
-        window = (max(ack_times) - min(sent_times)) if sent_times and ack_times else 0.0
-        return FleetResult(
-            devices=len(self.devices),
-            target_rate=self.cfg.target_rate,
-            expected=self.cfg.expected_messages,
-            generated=len(msgs),
-            sent=sum(1 for m in msgs if m.attempts > 0),
-            acknowledged=len(acked),
-            failed=len(msgs) - len(acked),
-            retried=self.retried,
-            publishes=self.publishes,
-            connects=self.connects,
-            connect_failures=self.connect_failures,
-            disconnects=self.disconnects,
-            dropped=sum(d.queue.dropped for d in self.devices),
-            elapsed_s=elapsed,
-            send_window_s=window,
-            ack_p50_ms=percentile(lat, 50),
-            ack_p95_ms=percentile(lat, 95),
-            ack_p99_ms=percentile(lat, 99),
-            cpu_s=cpu,
-            peak_rss_mb=rss,
-            messages=[
-                MessageRecord(
-                    device_id=m.device_id,
-                    seq=m.seq,
-                    timestamp=m.timestamp,
-                    payload=m.payload,
-                    first_sent_ms=m.first_sent_wall * 1000.0,
-                    last_sent_ms=m.last_sent_wall * 1000.0,
-                    acked_ms=m.acked_wall * 1000.0,
-                    ack_latency_ms=m.ack_latency_ms,
-                    attempts=m.attempts,
-                )
-                for m in msgs
-            ],
-        )
+        elapsed = time.monotonic() - self._started_mono
+        cpu1, rss = process_usage()
+        return build_result(self, elapsed, cpu1 - cpu0, rss, rss0, wall0)
 
 
 async def run_fleet_async(config: FleetConfig) -> FleetResult:

@@ -171,12 +171,17 @@ def test_emulator_restart_mid_run_resends_and_stores_each_reading_once(
     with FaultProxy(local.mqtt_port) as proxy:
         proxy.set_delay(0.05)
         run = _Background(_config(creds, proxy.port, local.ca_path, count=50))
-        time.sleep(2.5)
+        # Every device connected (on a busy machine the handshakes take a while), then 1 s more.
+        _wait(lambda: proxy.open_connections == len(creds), 20, "every device to connect")
+        time.sleep(1.0)
         local.restart(down_seconds=2.0)  # SIGTERM, 2 s down, same ports, persisted state
         assert local.is_healthy()
         result = run.join()
-    assert result.disconnects >= len(creds), result.summary_lines()
-    assert result.connects >= 2 * len(creds), result.summary_lines()
+    # Every device met the outage: connected (a disconnect) or still in its handshake, which
+    # on a busy machine can take seconds (a failed connect).
+    met = result.disconnects + result.connect_failures
+    assert met >= len(creds), result.summary_lines()
+    assert result.connects >= len(creds) + result.disconnects, result.summary_lines()
     assert result.retried > 0, result.summary_lines()
     _assert_stored_exactly_once(target, prefix, creds, result)
     # The shared stack still works after the restart: a fresh device's readings get stored.
@@ -219,8 +224,11 @@ def test_stalled_link_is_detected_by_keepalive_and_recovered(target: Target, fle
         time.sleep(6.0)
         proxy.set_stalled(False)
         result = run.join()
-    assert result.disconnects >= len(creds), result.summary_lines()
-    assert result.connects >= 2 * len(creds), result.summary_lines()
+    # Every device met the outage: connected (a disconnect) or still in its handshake, which
+    # on a busy machine can take seconds (a failed connect).
+    met = result.disconnects + result.connect_failures
+    assert met >= len(creds), result.summary_lines()
+    assert result.connects >= len(creds) + result.disconnects, result.summary_lines()
     _assert_stored_exactly_once(target, prefix, creds, result)
 
 

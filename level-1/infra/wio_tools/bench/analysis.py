@@ -82,9 +82,15 @@ def diagnose_limit(
     max_publish_rate: float,
     store_p95_ms: float,
     is_local: bool,
+    ack_p95_ms: float = 0.0,
+    lost: int = 0,
+    failed: int = 0,
+    duplicates: int = 0,
 ) -> str:
     """Which limit the run met, in words (for the report and the docs)."""
     parts: list[str] = []
+    if lost or duplicates or failed:
+        parts.append(f"losses: lost={lost} duplicates={duplicates} never acknowledged={failed}")
     if max_publish_rate > 0 and 1.0 / interval > max_publish_rate:
         parts.append(
             f"per-connection publish cap ({max_publish_rate:g}/s) below 1/interval "
@@ -99,6 +105,14 @@ def diagnose_limit(
         parts.append(f"simulator CPU: {sim_cores:.2f} cores (one asyncio loop ≈ one core)")
     if machine_busy is not None and machine_busy >= 0.9:
         parts.append(f"machine CPU: {machine_busy * 100:.0f}% of {cpu_count} cores busy")
+    slow = max(2000.0, 3 * interval * 1000.0)
+    if store_p95_ms > slow or ack_p95_ms > slow:
+        parts.append(
+            f"latency: ack p95 {ack_p95_ms:.0f} ms, store p95 {store_p95_ms:.0f} ms (a backlog "
+            f"grows; held needs store p95 <= {slow:.0f} ms)"
+        )
+    if not held and achieved_rate < 0.95 * target_rate:
+        parts.append(f"rate: {achieved_rate:.1f} of {target_rate:.1f} msg/s")
     if held:
         busy = "; near a limit: " + ", ".join(parts) if parts else ""
         where = "local AWS" if is_local else "AWS"

@@ -9,7 +9,8 @@ import uuid
 from pathlib import Path
 from typing import Any, Sequence
 
-from wio_simulator.engine import DeviceSpec, FleetConfig, FleetResult, run_fleet
+from wio_simulator.engine import DeviceSpec, FleetConfig, FleetResult
+from wio_simulator.workers import run_fleet_workers
 from wio_simulator.flow import (
     AWS_MAX_PUBLISH_PER_SECOND_PER_CONNECTION,
     AWS_SAFE_CONNECTS_PER_SECOND_PER_ACCOUNT,
@@ -106,6 +107,9 @@ def run_benchmark(
     if devices < 1 or interval <= 0 or duration <= 0:
         raise BenchError("devices, interval and duration must be positive")
     out: Say = say or (lambda _line: None)
+    fleet_overrides = dict(fleet_overrides or {})
+    if fleet_overrides.get("stagger") is not None:
+        stagger = float(fleet_overrides.pop("stagger"))
     fleet_prefix = fleet_prefix or bench_fleet_prefix()
     method = count_method or ("scan" if target.is_local else "query")
     if stagger is None:
@@ -141,7 +145,7 @@ def run_benchmark(
                 max_publish_rate=max_publish_rate,
                 drain_timeout=drain_timeout,
                 progress=out if say else None,
-                overrides=fleet_overrides or {},
+                overrides=fleet_overrides,
             )
             out(
                 f"running {devices} devices × every {interval:g}s for {duration:g}s "
@@ -152,7 +156,8 @@ def run_benchmark(
             emu_cpu0 = process_cpu_seconds(emu_pid) if emu_pid else None
             machine0 = machine_cpu_times()
             wall_start = time.time()
-            result = run_fleet(cfg)
+            # The same engine as wio-sim and bench-sim (one worker process per 1,000 devices).
+            result = run_fleet_workers(cfg)
             machine1 = machine_cpu_times()
             emu_cpu1 = process_cpu_seconds(emu_pid) if emu_pid else None
             for line in result.summary_lines():
@@ -257,6 +262,10 @@ def run_benchmark(
             max_publish_rate=max_publish_rate,
             store_p95_ms=store_p95,
             is_local=target.is_local,
+            ack_p95_ms=result.ack_p95_ms,
+            lost=counts.lost,
+            failed=result.failed,
+            duplicates=counts.duplicates,
         ),
         fleet_prefix=fleet_prefix,
         count_method=method,

@@ -58,10 +58,17 @@ class BenchTarget:
 
     @classmethod
     def real_aws(cls, prefix: str, region: str | None = None) -> BenchTarget:
+        """The account the usual credential chain selects; region and endpoint decided by
+        :meth:`AwsEnvironment.resolve`, the one place that decides them."""
         env = AwsEnvironment.resolve(region=region)
+        if env.is_local:
+            raise BenchError(
+                f"--aws, but AWS_ENDPOINT_URL points at this machine ({env.endpoint_url}); "
+                "unset it, or run without --aws for local AWS"
+            )
         return cls(
             kind="aws", region=env.region, names=ResourceNames(prefix), mqtt_host=None,
-            mqtt_port=env.mqtt_port, ca_path=None, _provision=env,
+            mqtt_port=env.mqtt_port, ca_path=None, endpoint_url=env.endpoint_url, _provision=env,
         )  # fmt: skip
 
     def provision_target(self, concurrency: int) -> AwsEnvironment:
