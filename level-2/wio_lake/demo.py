@@ -32,7 +32,7 @@ from wio_lake.mqtt import DeviceClient
 from wio_tools import deploy as level1_deploy
 from wio_tools.environment import AwsEnvironment
 from wio_tools.local_aws import LocalAws, LocalAwsError
-from wio_tools.provision import AwsTarget, DeviceCredentials, ProvisionError, provision_thing
+from wio_tools.provision import DeviceCredentials, ProvisionError, provision_thing
 
 PREFIX = "attempt"
 HISTORY_DAYS = 4
@@ -103,12 +103,7 @@ def run(devices: int) -> None:
             print(f"      {aws.describe()}; MQTT/mTLS 127.0.0.1:{local.mqtt_port}")
 
             step(2, f"Provisioning {devices} devices and {HISTORY_DAYS} days of level-1 history …")
-            target = AwsTarget(
-                region=local.region,
-                endpoint_url=local.endpoint_url,
-                local_mqtt_port=local.mqtt_port,
-                local_ca_pem=local.ca_pem(),
-            )
+            target = AwsEnvironment.for_local(local)
             creds = [
                 provision_thing(f"demo-l2-{i:04d}", target=target, prefix=PREFIX,
                                 certs_dir=Path(tmp) / "certs")  # fmt: skip

@@ -29,7 +29,8 @@ PREFIX = "attempt"
 @pytest.fixture(scope="session")
 def target() -> Iterator[Target]:
     from wio_tools.local_aws import LocalAws
-    from wio_tools.provision import AwsTarget, delete_thing, provision_thing
+    from wio_tools.environment import AwsEnvironment
+    from wio_tools.provision import delete_thing, provision_thing
 
     names = ResourceNames(PREFIX)
     run_id = uuid.uuid4().hex[:6]
@@ -38,12 +39,7 @@ def target() -> Iterator[Target]:
         with LocalAws.start(tmp / "local-aws" / "state.json") as local:
             env = local.env()
             level1_deploy.deploy_local(env, prefix=PREFIX)
-            prov = AwsTarget(
-                region=local.region,
-                endpoint_url=local.endpoint_url,
-                local_mqtt_port=local.mqtt_port,
-                local_ca_pem=local.ca_pem(),
-            )
+            prov = AwsEnvironment.for_local(local)
             certs = tmp / "certs"
             hist = provision_thing(
                 f"it-{run_id}-{HISTORY_DEVICE_LABEL}", target=prov, prefix=PREFIX, certs_dir=certs
