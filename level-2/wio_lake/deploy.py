@@ -7,9 +7,6 @@ reverse order. Locally both go into the same MiniStack with ``-c local=true``.
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 import tempfile
 from collections.abc import Mapping
 from pathlib import Path
@@ -21,29 +18,7 @@ DeployError = level1_deploy.DeployError
 
 
 def _run(args: list[str], env: Mapping[str, str], *, quiet: bool) -> str:
-    with tempfile.TemporaryDirectory(prefix="wio-l2-cdk-out-") as out_dir:
-        cmd = [str(level1_deploy.cdk_executable()), *args, "--output", out_dir]
-        full_env = {**os.environ, **env, "JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION": "20"}
-        venv_bin = Path(sys.executable).parent
-        full_env["PATH"] = f"{venv_bin}{os.pathsep}{full_env.get('PATH', '')}"
-        proc = subprocess.run(
-            cmd,
-            cwd=APP_DIR,
-            env=full_env,
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            text=True,
-            timeout=900,
-        )
-    tail = "\n".join(proc.stdout.splitlines()[-40:])
-    if proc.returncode != 0:
-        raise DeployError(
-            f"`cdk {' '.join(args)}` (level 2) failed (exit {proc.returncode}):\n{tail}"
-        )
-    if not quiet:
-        print(tail)
-    return proc.stdout
+    return level1_deploy.run_cdk(args, env, quiet=quiet, app_dir=APP_DIR)
 
 
 def deploy(

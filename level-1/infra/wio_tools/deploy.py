@@ -34,33 +34,34 @@ def cdk_executable() -> Path:
     return exe
 
 
-def _run_cdk(args: list[str], env: Mapping[str, str], *, quiet: bool) -> str:
-    # A private cloud assembly folder: a user's own `cdk synth` in level-1/infra (or another
-    # test session) holds a lock on cdk.out, and the two must not collide.
+def run_cdk(
+    args: list[str], env: Mapping[str, str], *, quiet: bool, app_dir: Path = INFRA_DIR
+) -> str:
+    """Run the pinned cdk CLI on the CDK app in ``app_dir`` (level 1's, or level 2's)."""
+    # A private cloud assembly folder: a user's own `cdk synth` (or another test session)
+    # holds a lock on cdk.out, and the two must not collide.
     with tempfile.TemporaryDirectory(prefix="wio-cdk-out-") as out_dir:
-        return _run_cdk_in(args + ["--output", out_dir], env, quiet=quiet)
-
-
-def _run_cdk_in(args: list[str], env: Mapping[str, str], *, quiet: bool) -> str:
-    cmd = [str(cdk_executable()), *args]
-    full_env = {**os.environ, **env, "JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION": "20"}
-    # The venv's python must run app.py even when the caller did not activate it.
-    venv_bin = Path(sys.executable).parent
-    full_env["PATH"] = f"{venv_bin}{os.pathsep}{full_env.get('PATH', '')}"
-    proc = subprocess.run(
-        cmd,
-        cwd=INFRA_DIR,
-        env=full_env,
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        timeout=900,
-    )
+        cmd = [str(cdk_executable()), *args, "--output", out_dir]
+        full_env = {**os.environ, **env, "JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION": "20"}
+        # The venv's python must run app.py even when the caller did not activate it.
+        venv_bin = Path(sys.executable).parent
+        full_env["PATH"] = f"{venv_bin}{os.pathsep}{full_env.get('PATH', '')}"
+        proc = subprocess.run(
+            cmd,
+            cwd=app_dir,
+            env=full_env,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            timeout=900,
+        )
     if not quiet or proc.returncode != 0:
         tail = "\n".join(proc.stdout.splitlines()[-40:])
         if proc.returncode != 0:
-            raise DeployError(f"`cdk {' '.join(args)}` failed (exit {proc.returncode}):\n{tail}")
+            raise DeployError(
+                f"`cdk {' '.join(args)}` in {app_dir} failed (exit {proc.returncode}):\n{tail}"
+            )
         print(tail)
     return proc.stdout
 
@@ -73,7 +74,7 @@ def context_args(context: Mapping[str, str]) -> list[str]:
 
 
 def bootstrap(env: Mapping[str, str], *, account: str, region: str, quiet: bool = True) -> None:
-    _run_cdk(["bootstrap", f"aws://{account}/{region}"], env, quiet=quiet)
+    run_cdk(["bootstrap", f"aws://{account}/{region}"], env, quiet=quiet)
 
 
 def deploy(
@@ -85,7 +86,7 @@ def deploy(
     """`cdk deploy` the level-1 stack; returns its CloudFormation outputs."""
     with tempfile.TemporaryDirectory(prefix="wio-cdk-") as tmp:
         outputs_file = Path(tmp) / "outputs.json"
-        _run_cdk(
+        run_cdk(
             [
                 "deploy",
                 "--require-approval",
@@ -112,4 +113,4 @@ def deploy_local(
 
 
 def destroy(env: Mapping[str, str], *, context: Mapping[str, str], quiet: bool = True) -> None:
-    _run_cdk(["destroy", "--force", *context_args(context)], env, quiet=quiet)
+    run_cdk(["destroy", "--force", *context_args(context)], env, quiet=quiet)
