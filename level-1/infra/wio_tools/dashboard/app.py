@@ -102,7 +102,9 @@ def create_app(settings: Settings) -> Starlette:
         device = request.query_params.get("id", "")
         if not device or not settings.fleet.knows(device):
             return html_page(request, 404, kind="missing", device=device)
-        return html_page(request, kind="device", device=device)
+        asked = request.query_params.get("range", "hour")
+        window = asked if asked in RANGES else "hour"
+        return html_page(request, kind="device", device=device, window=window)
 
     def api_devices(request: Request) -> JSONResponse:
         number = _int(request.query_params.get("page"), 1)

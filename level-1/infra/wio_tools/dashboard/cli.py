@@ -11,6 +11,7 @@ from wio_contract.names import DEFAULT_PREFIX, ResourceNames
 from wio_tools.dashboard.app import Settings, create_app
 from wio_tools.dashboard.assets import AssetsMissing
 from wio_tools.dashboard.fleet import Fleet
+from wio_tools.dashboard.readings import TableMissing, check_table
 from wio_tools.environment import AwsEnvironment, AwsTargetError
 
 DEFAULT_PORT = 8765
@@ -86,6 +87,13 @@ def build_settings(
     )
 
 
+def warm_up(settings: Settings) -> None:
+    """Check the table and list the things before serving: a missing stack is a clear error
+    at start, and the first page does not pay for the clients' first connections."""
+    check_table(settings.dynamodb, settings.names.table)
+    settings.fleet.thing_names()
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     host, public = bind_address(args.host)
@@ -96,7 +104,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(environment.describe(), flush=True)
         settings = build_settings(environment, ResourceNames(args.prefix), bind=host, public=public)
         app = create_app(settings)
-    except (AwsTargetError, AssetsMissing) as error:
+        warm_up(settings)
+    except (AwsTargetError, AssetsMissing, TableMissing) as error:
         print(f"wio-dashboard: error: {error}", file=sys.stderr)
         return 1
     import uvicorn

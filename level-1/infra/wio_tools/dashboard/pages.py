@@ -7,7 +7,7 @@ import json
 from typing import Any, Mapping
 
 from wio_contract.fields import CONTRACT
-from wio_tools.dashboard.readings import RANGES
+from wio_tools.dashboard.readings import FIRST_BATCH, RANGES, first_batch_url
 
 LANGS = ("en", "ja")
 
@@ -128,13 +128,18 @@ def page(
     footer: Mapping[str, str],
     device: str | None = None,
     status: int = 200,
+    window: str = "hour",
     extra: Mapping[str, Any] | None = None,
 ) -> str:
-    """A page shell; ``kind`` is ``list``, ``device`` or ``missing`` (an unknown device)."""
+    """A page shell; ``kind`` is ``list``, ``device`` or ``missing`` (an unknown device).
+
+    A device page preloads its first readings request (``window``: the range it opens on),
+    so the data arrive while the scripts load.
+    """
     s = STRINGS[lang]
     other = "ja" if lang == "en" else "en"
     esc = html.escape
-    meta = {
+    meta: dict[str, Any] = {
         "lang": lang,
         "kind": kind,
         "device": device,
@@ -142,6 +147,19 @@ def page(
         "fields": fields_meta(lang),
         "ranges": list(RANGES),
     }
+    preload = ""
+    if kind == "device" and device:
+        meta.update(
+            {
+                "range": window,
+                "first_url": first_batch_url(device, window),
+                "first_limit": FIRST_BATCH,
+            }
+        )
+        preload = (
+            f'<link rel="preload" as="fetch" crossorigin="anonymous" '
+            f'href="{esc(str(meta["first_url"]))}">\n'
+        )
     meta.update(extra or {})
     title = s["title"] if device is None else f"{device} — {s['title']}"
     switch_href = f"?lang={other}" if device is None else f"?id={_url(device)}&lang={other}"
@@ -174,7 +192,7 @@ def page(
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>{esc(title)}</title>
-<link rel="stylesheet" href="/vendor/uPlot.min.css">
+{preload}<link rel="stylesheet" href="/vendor/uPlot.min.css">
 <link rel="stylesheet" href="/static/dashboard.css">
 <script type="application/json" id="meta">{_json_for_html(meta)}</script>
 <script src="/vendor/uPlot.iife.min.js" defer></script>

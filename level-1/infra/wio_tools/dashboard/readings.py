@@ -5,6 +5,9 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field
 from typing import Any, Callable
+from urllib.parse import quote
+
+from botocore.exceptions import ClientError
 
 from wio_contract.fields import CONTRACT
 
@@ -15,6 +18,32 @@ RANGES: dict[str, int] = {"hour": 3600, "day": 86400, "week": 7 * 86400}
 """Chart windows (seconds) the UI offers."""
 MAX_POINTS = 200_000
 """A request reads at most this many items (the newest); the response says when it stopped."""
+FIRST_BATCH = 1000
+"""The device page draws the newest this-many readings first; the rest of the window follows."""
+
+
+class TableMissing(LookupError):
+    """The sensor table is not in this account and region (level 1 not deployed here)."""
+
+
+def first_batch_url(device: str, window: str) -> str:
+    """The device page's first request. The page preloads it and its JS fetches this same URL
+    (from the page's meta block), so the data download overlaps the scripts' download."""
+    return f"/api/readings?id={quote(device, safe='')}&range={window}&limit={FIRST_BATCH}"
+
+
+def check_table(dynamodb: Any, table: str) -> None:
+    """Fail early and clearly when ``table`` is absent; also opens the client's connection."""
+    try:
+        dynamodb.describe_table(TableName=table)
+    except ClientError as error:
+        if error.response.get("Error", {}).get("Code") == "ResourceNotFoundException":
+            raise TableMissing(
+                f"DynamoDB table {table} not found in this account and region: deploy level 1 "
+                "(cdk deploy) or pass the right --prefix / --region"
+            ) from error
+        raise
+    dynamodb.get_paginator("query")
 
 
 class DeviceNotFound(LookupError):

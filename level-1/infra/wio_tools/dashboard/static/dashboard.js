@@ -3,7 +3,7 @@
   "use strict";
   var meta = JSON.parse(document.getElementById("meta").textContent);
   var S = meta.strings;
-  var LIST_REFRESH_MS = 30000, LIVE_POLL_MS = 3000, FIRST_BATCH = 1000;
+  var LIST_REFRESH_MS = 30000, LIVE_POLL_MS = 3000;
 
   function el(tag, text, cls) {
     var node = document.createElement(tag);
@@ -19,7 +19,8 @@
   }
   function status(text) { document.getElementById("status").textContent = text || ""; }
   function getJSON(url) {
-    return fetch(url, { headers: { Accept: "application/json" } }).then(function (r) {
+    // No custom headers: the page's preloaded first request must match this fetch.
+    return fetch(url).then(function (r) {
       return r.json().then(function (body) {
         if (!r.ok) throw new Error(body.error || r.status);
         return body;
@@ -81,8 +82,7 @@
   // ---------------------------------------------------------------- device charts
   function devicePage() {
     var box = document.getElementById("charts");
-    var asked = new URLSearchParams(location.search).get("range");
-    var charts = {}, range = meta.ranges.indexOf(asked) >= 0 ? asked : "hour", last = null, timer = null, generation = 0, busy = false;
+    var charts = {}, range = meta.range, last = null, timer = null, generation = 0, busy = false;
     meta.fields.forEach(function (f) {
       var c = el("section");
       c.id = "chart-" + f.name;
@@ -100,7 +100,8 @@
       box.setAttribute("data-items-read", String(itemsRead));
       if (data.last !== null) last = Math.max(last || 0, data.last);
     }
-    // The newest FIRST_BATCH readings draw at once; the rest of the window follows.
+    // The newest readings (meta.first_url's limit, preloaded by the page) draw at once;
+    // the rest of the window follows. A range button asks for the same limit.
     function load() {
       var mine = ++generation, got = null;
       last = null;
@@ -108,7 +109,8 @@
       box.removeAttribute("data-loaded");
       box.removeAttribute("data-complete");
       status(S.loading);
-      getJSON(url("&limit=" + FIRST_BATCH)).then(function (data) {
+      var first = range === meta.range ? meta.first_url : url("&limit=" + meta.first_limit);
+      getJSON(first).then(function (data) {
         if (mine !== generation) return null;
         got = data;
         meta.fields.forEach(function (f) { charts[f.name].set(data.t, data.values[f.name]); });
