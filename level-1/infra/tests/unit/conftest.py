@@ -7,6 +7,7 @@ Template objects are shared by all unit tests (see ``synth_helpers``).
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 
@@ -37,3 +38,18 @@ def custom(synths: dict[str, Synth]) -> Synth:
 @pytest.fixture(scope="session")
 def no_connector(synths: dict[str, Synth]) -> Synth:
     return synths["no_connector"]
+
+
+@pytest.fixture
+def ddb(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
+    """A moto DynamoDB client that holds the sensor table (the dashboard's and report's tests)."""
+    from moto import mock_aws
+
+    from dashboard_fakes import create_table
+
+    for var in ("AWS_ENDPOINT_URL", "AWS_PROFILE"):
+        monkeypatch.delenv(var, raising=False)
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    with mock_aws():
+        yield create_table()

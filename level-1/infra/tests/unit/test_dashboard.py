@@ -3,19 +3,18 @@
 from __future__ import annotations
 
 import time
-from typing import Any, Iterator
+from typing import Any
 
 import warnings
 
 import pytest
-from moto import mock_aws
 
 with warnings.catch_warnings():
     # Starlette 1.x suggests httpx2, which needs Python 3.11; the project supports 3.10.
     warnings.simplefilter("ignore")
     from starlette.testclient import TestClient
 
-from dashboard_fakes import NAMES, CountingDynamoDB, StubIot, StubSqs, create_table, put
+from dashboard_fakes import NAMES, CountingDynamoDB, StubIot, StubSqs, put
 from wio_contract.fields import CONTRACT
 from wio_tools.dashboard.app import Settings, create_app
 from wio_tools.dashboard.cli import bind_address
@@ -25,16 +24,6 @@ from wio_tools.dashboard.readings import MEASUREMENTS, RANGES, read_series
 
 pytestmark = pytest.mark.unit
 NOW = int(time.time())
-
-
-@pytest.fixture
-def ddb(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
-    for var in ("AWS_ENDPOINT_URL", "AWS_PROFILE"):
-        monkeypatch.delenv(var, raising=False)
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
-    with mock_aws():
-        yield create_table()
 
 
 def _client(ddb: Any, things: list[str], sqs: StubSqs | None = None) -> TestClient:

@@ -6,16 +6,15 @@ import html
 import json
 import re
 import warnings
-from typing import Any, Iterator
+from typing import Any
 
 import pytest
-from moto import mock_aws
 
 with warnings.catch_warnings():
     warnings.simplefilter("ignore")  # Starlette's httpx2 hint, as in test_dashboard.py
     from starlette.testclient import TestClient
 
-from dashboard_fakes import NAMES, StubIot, StubSqs, create_table
+from dashboard_fakes import NAMES, StubIot, StubSqs
 from wio_contract.names import ResourceNames
 from wio_tools.dashboard.app import Settings, create_app
 from wio_tools.dashboard.cli import main, warm_up
@@ -24,16 +23,6 @@ from wio_tools.dashboard.readings import FIRST_BATCH, TableMissing, check_table
 
 pytestmark = pytest.mark.unit
 HOSTILE = "<script>x</script>&'\" dev"
-
-
-@pytest.fixture
-def ddb(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
-    for var in ("AWS_ENDPOINT_URL", "AWS_PROFILE"):
-        monkeypatch.delenv(var, raising=False)
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
-    with mock_aws():
-        yield create_table()
 
 
 def _settings(ddb: Any, things: list[str]) -> Settings:
