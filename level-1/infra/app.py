@@ -14,6 +14,9 @@ Context (``cdk synth -c key=value`` or ``cdk.json``):
 ``retain_data``                         keep table and buckets on destroy (false)
 ``alarm_email``                         e-mail address for alarm notifications
 ``quicksight_principal_arn``            create a QuickSight Athena data source for it
+                                        and the policy on QuickSight's service role
+``quicksight_service_role``             that role's name (default
+                                        ``aws-quicksight-service-role-v0``)
 ``rule_error_log_retention_days``       rule error log retention (default 30)
 ``local``                               target the MiniStack emulator (false); implies
                                         ``dynamodb_connector=false``, no named queries
@@ -33,12 +36,19 @@ from cdk_nag import AwsSolutionsChecks
 
 from infra.analytics import DEFAULT_CRAWLER_SCHEDULE
 from infra.infra_stack import IotMonitoringStack, StackSettings
-from wio_contract.names import DEFAULT_PREFIX, DEFAULT_REGION, ResourceNames
+from wio_contract.names import (
+    DEFAULT_PREFIX,
+    DEFAULT_REGION,
+    QUICKSIGHT_SERVICE_ROLE,
+    ResourceNames,
+)
 
 S3_LOGS_BY_POLICY_FLAG = "@aws-cdk/aws-s3:serverAccessLogsUseBucketPolicy"
 # Bucket names are at most 63 characters: "<prefix>-s3-athena-results-<12 digits>-<region>".
 PREFIX_RE = re.compile(r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$")
 PREFIX_MAX_LENGTH = 16
+# IAM role names: 1-64 of [A-Za-z0-9+=,.@_-] (the path is not part of the name).
+ROLE_NAME_RE = re.compile(r"^[\w+=,.@-]{1,64}$", re.ASCII)
 _TRUE = {"true", "1", "yes", "on"}
 _FALSE = {"false", "0", "no", "off", ""}
 
@@ -107,6 +117,13 @@ def settings_from_context(context: Mapping[str, Any]) -> StackSettings:
             "group ARN"
         )
 
+    qs_role = _text(context.get("quicksight_service_role")) or QUICKSIGHT_SERVICE_ROLE
+    if not ROLE_NAME_RE.match(qs_role):
+        raise ContextError(
+            f"context quicksight_service_role={qs_role!r}: expected an IAM role name (no path, "
+            "no ARN), e.g. aws-quicksight-service-role-v0"
+        )
+
     local = _bool(context.get("local"), "local", False)
     connector = _bool(context.get("dynamodb_connector"), "dynamodb_connector", True)
     results_days = _int(
@@ -139,6 +156,7 @@ def settings_from_context(context: Mapping[str, Any]) -> StackSettings:
         retain_data=_bool(context.get("retain_data"), "retain_data", False),
         alarm_email=alarm_email,
         quicksight_principal_arn=quicksight,
+        quicksight_service_role=qs_role,
         rule_error_log_retention_days=error_log_days,
         table_stream=_bool(context.get("table_stream"), "table_stream", True),
         local=local,
@@ -155,6 +173,7 @@ CONTEXT_KEYS = (
     "retain_data",
     "alarm_email",
     "quicksight_principal_arn",
+    "quicksight_service_role",
     "rule_error_log_retention_days",
     "table_stream",
     "local",

@@ -29,6 +29,12 @@ OUTPUT_RESULTS_BUCKET = "AthenaResultsBucketName"
 OUTPUT_SPILL_BUCKET = "AthenaSpillBucketName"
 OUTPUT_DATA_CATALOG = "AthenaDataCatalogName"
 OUTPUT_ENDPOINT_COMMAND = "IotEndpointCommand"
+OUTPUT_QUICKSIGHT_POLICY = "QuickSightPolicyName"
+
+#: The role QuickSight creates at sign-up and reads AWS data sources as; name and path as in
+#: https://aws.amazon.com/premiumsupport/knowledge-center/quicksight-permission-errors/
+QUICKSIGHT_SERVICE_ROLE = "aws-quicksight-service-role-v0"
+QUICKSIGHT_SERVICE_ROLE_PATH = "/service-role/"
 
 
 @dataclass(frozen=True)
@@ -90,6 +96,16 @@ class ResourceNames:
     @property
     def data_catalog(self) -> str:
         return f"{self.prefix}-athena-catalog-dynamodb"
+
+    @property
+    def quicksight_data_source(self) -> str:
+        """Id of the QuickSight Athena data source (with context quicksight_principal_arn)."""
+        return f"{self.prefix}-athena-sensor"
+
+    @property
+    def quicksight_policy(self) -> str:
+        """Managed policy attached to the QuickSight service role for the connector path."""
+        return f"{self.prefix}-quicksight-athena-access"
 
     def results_bucket(self, account: str, region: str) -> str:
         return f"{self.prefix}-s3-athena-results-{account}-{region}"

@@ -10,6 +10,11 @@ The Glue database's ``LocationUri`` carries ``dynamo-db-flag``: the connector on
 databases with that marker as supplemental metadata.
 
 The crawler's default schedule ``cron(0 2 * * ? *)`` is 02:00 UTC, i.e. 11:00 JST.
+
+With ``quicksight_principal_arn`` the construct adds a QuickSight Athena data source and the
+managed policy ``<prefix>-quicksight-athena-access`` on QuickSight's service role: QuickSight
+runs Athena queries as that role, and a federated query needs the caller to invoke the
+connector and use the results and spill buckets (see ``_add_quicksight``).
 """
 
 from __future__ import annotations
@@ -26,7 +31,11 @@ from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_sam as sam
 from constructs import Construct
 
-from wio_contract.names import ResourceNames
+from wio_contract.names import (
+    QUICKSIGHT_SERVICE_ROLE,
+    QUICKSIGHT_SERVICE_ROLE_PATH,
+    ResourceNames,
+)
 from infra.nag import acknowledge
 from infra.queries import load_named_queries
 from wio_contract.fields import CONTRACT, Contract
@@ -51,6 +60,25 @@ QUICKSIGHT_DATA_SOURCE_ACTIONS = [
     "quicksight:UpdateDataSource",
     "quicksight:UpdateDataSourcePermissions",
 ]
+# What a principal needs to run a federated query and read its results (Athena User Guide,
+# "Allow access to Athena Federated Query: Example policies",
+# https://docs.aws.amazon.com/athena/latest/ug/federated-query-iam-access.html). The Athena
+# API calls come from AWSQuicksightAthenaAccess, which QuickSight attaches to its role when
+# Athena is ticked in "Security & permissions" (https://docs.aws.amazon.com/aws-managed-policy/
+# latest/reference/AWSQuicksightAthenaAccess.html). No Glue actions: the connector reads the
+# Glue table with its own role. No KMS actions: both buckets use SSE-S3 and the connector
+# encrypts spill data with keys it makes itself (no KMSKeyId is configured).
+QUICKSIGHT_INVOKE_ACTIONS = ["lambda:InvokeFunction"]
+QUICKSIGHT_RESULTS_ACTIONS = [
+    "s3:GetBucketLocation",
+    "s3:GetObject",
+    "s3:ListBucket",
+    "s3:PutObject",
+    "s3:AbortMultipartUpload",
+    "s3:ListMultipartUploadParts",
+    "s3:ListBucketMultipartUploads",
+]
+QUICKSIGHT_SPILL_ACTIONS = ["s3:GetObject", "s3:ListBucket", "s3:GetBucketLocation"]
 
 
 @dataclass(frozen=True)
@@ -69,7 +97,8 @@ class SensorAnalytics(Construct):
 
     ``connector=None`` leaves out the connector, its data catalog and the named queries
     (the local emulator cannot run them). ``named_queries`` only applies with a connector,
-    because the queries read through its catalog.
+    because the queries read through its catalog. ``quicksight_service_role`` is the name
+    (path ``/service-role/``) of the role the QuickSight policy is attached to.
     """
 
     def __init__(
@@ -86,6 +115,7 @@ class SensorAnalytics(Construct):
         connector: ConnectorSettings | None = None,
         named_queries: bool = True,
         quicksight_principal_arn: str | None = None,
+        quicksight_service_role: str = QUICKSIGHT_SERVICE_ROLE,
         contract: Contract = CONTRACT,
         removal_policy: cdk.RemovalPolicy = cdk.RemovalPolicy.DESTROY,
     ) -> None:
@@ -240,6 +270,11 @@ class SensorAnalytics(Construct):
         self.connector_function_arn: str | None = None
         self.named_queries: list[athena.CfnNamedQuery] = []
         self.quicksight_data_source: quicksight.CfnDataSource | None = None
+        self.quicksight_policy: iam.ManagedPolicy | None = None
+        self.quicksight_role: iam.IRole | None = None
+        self.results_bucket = results_bucket
+        self.results_prefix = results_prefix
+        self.connector_settings = connector
 
         if connector is not None:
             self._add_connector(connector, removal_policy=removal_policy)
@@ -248,7 +283,7 @@ class SensorAnalytics(Construct):
                 self._add_named_queries()
 
         if quicksight_principal_arn:
-            self._add_quicksight(quicksight_principal_arn)
+            self._add_quicksight(quicksight_principal_arn, service_role=quicksight_service_role)
 
     def _glue_arn(self, resource: str) -> str:
         return f"arn:{cdk.Aws.PARTITION}:glue:{cdk.Aws.REGION}:{cdk.Aws.ACCOUNT_ID}:{resource}"
@@ -392,13 +427,13 @@ class SensorAnalytics(Construct):
             named_query.node.add_dependency(self.data_catalog)
             self.named_queries.append(named_query)
 
-    def _add_quicksight(self, principal_arn: str) -> None:
+    def _add_quicksight(self, principal_arn: str, *, service_role: str) -> None:
         names = self.names
         self.quicksight_data_source = quicksight.CfnDataSource(
             self,
             "QuickSightDataSource",
             aws_account_id=cdk.Aws.ACCOUNT_ID,
-            data_source_id=f"{names.prefix}-athena-sensor",
+            data_source_id=names.quicksight_data_source,
             name=f"{names.prefix} sensor data (Athena {names.workgroup})",
             type="ATHENA",
             data_source_parameters=quicksight.CfnDataSource.DataSourceParametersProperty(
@@ -414,3 +449,72 @@ class SensorAnalytics(Construct):
             ],
         )
         self.quicksight_data_source.node.add_dependency(self.workgroup)
+        self._add_quicksight_policy(service_role)
+
+    def _add_quicksight_policy(self, service_role: str) -> None:
+        """Least privilege for QuickSight's role on this stack's federated-query path."""
+        names = self.names
+        # QuickSight owns the role; importing it (mutable) lets CDK attach by role name.
+        self.quicksight_role = iam.Role.from_role_arn(
+            self,
+            "QuickSightServiceRole",
+            f"arn:{cdk.Aws.PARTITION}:iam::{cdk.Aws.ACCOUNT_ID}:role"
+            f"{QUICKSIGHT_SERVICE_ROLE_PATH}{service_role}",
+            mutable=True,
+        )
+        results = self.results_bucket
+        statements = [
+            iam.PolicyStatement(
+                sid="AthenaQueryResults",
+                actions=QUICKSIGHT_RESULTS_ACTIONS,
+                resources=[results.bucket_arn, results.arn_for_objects(f"{self.results_prefix}/*")],
+            )
+        ]
+        wildcards = [(results, f"{self.results_prefix}/*", "Athena writes each query's results")]
+        settings = self.connector_settings
+        if settings is not None and self.connector_function_arn is not None:
+            spill = settings.spill_bucket
+            statements += [
+                iam.PolicyStatement(
+                    sid="InvokeDynamoDBConnector",
+                    actions=QUICKSIGHT_INVOKE_ACTIONS,
+                    resources=[self.connector_function_arn],
+                ),
+                iam.PolicyStatement(
+                    sid="ReadConnectorSpill",
+                    actions=QUICKSIGHT_SPILL_ACTIONS,
+                    resources=[
+                        spill.bucket_arn,
+                        spill.arn_for_objects(f"{settings.spill_prefix}/*"),
+                    ],
+                ),
+            ]
+            wildcards.append((spill, f"{settings.spill_prefix}/*", "The connector spills"))
+        self.quicksight_policy = iam.ManagedPolicy(
+            self,
+            "QuickSightPolicy",
+            managed_policy_name=names.quicksight_policy,
+            description=(
+                f"QuickSight: query {names.table} through the Athena connector "
+                f"{names.data_catalog} (workgroup {names.workgroup})"
+            ),
+            statements=statements,
+            roles=[self.quicksight_role],
+        )
+        for bucket, suffix, what in wildcards:
+            acknowledge(
+                self.quicksight_policy,
+                f"AwsSolutions-IAM5[Resource::{self._arn_pattern(bucket)}/{suffix}]",
+                reason=(
+                    f"{what} to objects named per query under this prefix; access is limited "
+                    "to that prefix of this stack's bucket."
+                ),
+            )
+
+    @staticmethod
+    def _arn_pattern(bucket: s3.IBucket) -> str:
+        """A bucket ARN as cdk-nag prints it: ``<LogicalId.Arn>`` for a bucket of this app."""
+        child = bucket.node.default_child
+        if isinstance(child, cdk.CfnElement):
+            return f"<{cdk.Stack.of(child).get_logical_id(child)}.Arn>"
+        return bucket.bucket_arn

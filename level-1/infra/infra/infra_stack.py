@@ -83,6 +83,8 @@ class StackSettings:
     retain_data: bool = False
     alarm_email: str | None = None
     quicksight_principal_arn: str | None = None
+    #: Name of QuickSight's service role (path /service-role/) that gets the Athena policy.
+    quicksight_service_role: str = n.QUICKSIGHT_SERVICE_ROLE
     rule_error_log_retention_days: int = DEFAULT_RULE_ERROR_LOG_RETENTION_DAYS
     #: The table's NEW_IMAGE stream, which the level-2 lake reads.
     table_stream: bool = True
@@ -170,6 +172,7 @@ class IotMonitoringStack(cdk.Stack):
             connector=connector,
             named_queries=settings.named_queries_enabled,
             quicksight_principal_arn=settings.quicksight_principal_arn,
+            quicksight_service_role=settings.quicksight_service_role,
             contract=contract,
             removal_policy=removal,
         )
@@ -309,6 +312,14 @@ class IotMonitoringStack(cdk.Stack):
                     n.OUTPUT_DATA_CATALOG,
                     self.analytics.data_catalog.ref,
                     "Athena data catalog (DynamoDB connector)",
+                )
+            )
+        if self.analytics.quicksight_policy is not None:
+            outputs.append(
+                (
+                    n.OUTPUT_QUICKSIGHT_POLICY,
+                    names.quicksight_policy,
+                    "Managed policy attached to the QuickSight service role",
                 )
             )
         for key, value, description in outputs:

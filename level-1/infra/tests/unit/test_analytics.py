@@ -2,13 +2,22 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
+import aws_cdk as cdk
 import pytest
 import sqlglot
+from aws_cdk.assertions import Template
+
+import app as app_module
 
 from infra.analytics import (
     CONNECTOR_APPLICATION_ID,
     CONNECTOR_SEMANTIC_VERSION,
     QUICKSIGHT_DATA_SOURCE_ACTIONS,
+    QUICKSIGHT_INVOKE_ACTIONS,
+    QUICKSIGHT_RESULTS_ACTIONS,
+    QUICKSIGHT_SPILL_ACTIONS,
 )
 from infra.queries import load_named_queries
 from wio_contract.fields import CONTRACT
@@ -20,6 +29,7 @@ from synth_helpers import (
     REGION,
     Synth,
     arn_join,
+    cdk_json_context,
     get_att,
     glue_arn,
     policy_statements,
@@ -358,8 +368,15 @@ def test_local_template_keeps_everything_else(local: Synth) -> None:
         assert len(local.resources(resource_type)) == count, resource_type
 
 
-def test_quicksight_only_with_principal(default: Synth, custom: Synth) -> None:
-    assert default.resources("AWS::QuickSight::DataSource") == {}
+def test_quicksight_only_with_principal(synths: dict[str, Synth]) -> None:
+    for name in ("default", "local", "no_connector"):
+        synth = synths[name]
+        quicksight = {k for k in synth.data["Resources"] if "QuickSight" in k}
+        assert quicksight == set(), name
+        assert synth.resources("AWS::QuickSight::DataSource") == {}, name
+        assert synth.resources("AWS::IAM::ManagedPolicy") == {}, name
+        assert synth.stack.analytics.quicksight_policy is None, name
+    custom = synths["custom"]
     _, source = custom.one("AWS::QuickSight::DataSource")
     workgroup = custom.logical_id(custom.stack.analytics.workgroup)
     assert source["Properties"] == {
@@ -373,3 +390,100 @@ def test_quicksight_only_with_principal(default: Synth, custom: Synth) -> None:
         "Tags": source["Properties"]["Tags"],
     }
     assert workgroup in source["DependsOn"]
+
+
+def _quicksight_policy(synth: Synth) -> dict[str, object]:
+    _, policy = synth.one("AWS::IAM::ManagedPolicy")
+    assert policy["Properties"] == synth.props(synth.stack.analytics.quicksight_policy)
+    props: dict[str, object] = policy["Properties"]
+    return props
+
+
+def test_quicksight_policy_is_exactly_the_federated_query_path(custom: Synth) -> None:
+    storage = custom.stack.storage
+    results = custom.logical_id(storage.results_bucket)
+    spill = custom.logical_id(storage.spill_bucket)
+    props = _quicksight_policy(custom)
+    assert props["ManagedPolicyName"] == "demo-quicksight-athena-access"
+    assert props["Path"] == "/"
+    document = props["PolicyDocument"]
+    assert isinstance(document, dict)
+    statements = {s.pop("Sid"): s for s in (dict(s) for s in document["Statement"])}
+    connector_arn = arn_join(
+        "arn:",
+        PARTITION,
+        ":lambda:",
+        REGION,
+        ":",
+        ACCOUNT,
+        ":function:demo-athena-catalog-dynamodb",
+    )
+    assert statements == {
+        "InvokeDynamoDBConnector": {
+            "Effect": "Allow",
+            "Action": QUICKSIGHT_INVOKE_ACTIONS[0],
+            "Resource": connector_arn,
+        },
+        "AthenaQueryResults": {
+            "Effect": "Allow",
+            "Action": sorted(QUICKSIGHT_RESULTS_ACTIONS),
+            "Resource": [get_att(results), arn_join(get_att(results), "/results/*")],
+        },
+        "ReadConnectorSpill": {
+            "Effect": "Allow",
+            "Action": sorted(QUICKSIGHT_SPILL_ACTIONS),
+            "Resource": [get_att(spill), arn_join(get_att(spill), "/athena-spill/*")],
+        },
+    }
+    # The invoked function is the one the data catalog points at.
+    catalog = custom.props(custom.stack.analytics.data_catalog)
+    assert catalog["Parameters"] == {"function": connector_arn}
+
+
+def test_quicksight_policy_actions_are_the_documented_lists() -> None:
+    assert QUICKSIGHT_INVOKE_ACTIONS == ["lambda:InvokeFunction"]
+    assert set(QUICKSIGHT_RESULTS_ACTIONS) == {
+        "s3:GetBucketLocation",
+        "s3:GetObject",
+        "s3:ListBucket",
+        "s3:PutObject",
+        "s3:AbortMultipartUpload",
+        "s3:ListMultipartUploadParts",
+        "s3:ListBucketMultipartUploads",
+    }
+    assert set(QUICKSIGHT_SPILL_ACTIONS) == {
+        "s3:GetObject",
+        "s3:ListBucket",
+        "s3:GetBucketLocation",
+    }
+
+
+def test_quicksight_policy_is_attached_to_the_service_role_by_name(custom: Synth) -> None:
+    # IAM wants the role NAME (no path) in Roles; the import keeps the documented path.
+    props = _quicksight_policy(custom)
+    assert props["Roles"] == ["aws-quicksight-service-role-v0"]
+    role = custom.stack.analytics.quicksight_role
+    assert role is not None
+    assert custom.stack.resolve(role.role_arn) == arn_join(
+        "arn:",
+        PARTITION,
+        ":iam::",
+        ACCOUNT,
+        ":role/service-role/aws-quicksight-service-role-v0",
+    )
+    # Imported, not created: the stack makes no role for QuickSight.
+    assert not any("QuickSight" in k for k in custom.resources("AWS::IAM::Role"))
+
+
+def test_quicksight_service_role_context_overrides_the_role(tmp_path: Path) -> None:
+    context = {
+        **cdk_json_context(),
+        "quicksight_principal_arn": QUICKSIGHT_ARN,
+        "quicksight_service_role": "my-quicksight-role",
+    }
+    app = cdk.App(context=context, outdir=str(tmp_path))
+    _, stack = app_module.build_app(app, environ={})
+    policies = Template.from_stack(stack).find_resources("AWS::IAM::ManagedPolicy")
+    (policy,) = policies.values()
+    assert policy["Properties"]["Roles"] == ["my-quicksight-role"]
+    assert policy["Properties"]["ManagedPolicyName"] == "attempt-quicksight-athena-access"

@@ -27,6 +27,7 @@ def test_defaults() -> None:
         retain_data=False,
         alarm_email=None,
         quicksight_principal_arn=None,
+        quicksight_service_role="aws-quicksight-service-role-v0",
         rule_error_log_retention_days=30,
         local=False,
     )
@@ -40,6 +41,7 @@ def test_every_switch_parses_from_cli_strings() -> None:
             "retain_data": "true",
             "alarm_email": ALARM_EMAIL,
             "quicksight_principal_arn": QUICKSIGHT_ARN,
+            "quicksight_service_role": " my-quicksight-role ",
             "crawler_schedule": "none",
             "results_retention_days": "7",
             "athena_bytes_scanned_cutoff": "104857600",
@@ -57,6 +59,7 @@ def test_every_switch_parses_from_cli_strings() -> None:
         retain_data=True,
         alarm_email=ALARM_EMAIL,
         quicksight_principal_arn=QUICKSIGHT_ARN,
+        quicksight_service_role="my-quicksight-role",
         rule_error_log_retention_days=90,
         local=False,
     )
@@ -100,11 +103,23 @@ def test_local_implies_no_connector_no_named_queries_no_auto_delete() -> None:
         {"dynamodb_connector": "nope"},
         {"alarm_email": "not-an-address"},
         {"quicksight_principal_arn": "user/default/me"},
+        {"quicksight_service_role": "service-role/aws-quicksight-service-role-v0"},
+        {"quicksight_service_role": "arn:aws:iam::123456789012:role/qs"},
+        {"quicksight_service_role": "has space"},
+        {"quicksight_service_role": "r" * 65},
     ],
 )
 def test_invalid_context_is_refused(context: dict[str, Any]) -> None:
     with pytest.raises(app_module.ContextError):
         settings_from_context(context)
+
+
+@pytest.mark.parametrize("value", [None, "", "  "])
+def test_quicksight_service_role_defaults_to_quicksights_own(value: str | None) -> None:
+    context = {} if value is None else {"quicksight_service_role": value}
+    assert settings_from_context(context).quicksight_service_role == (
+        "aws-quicksight-service-role-v0"
+    )
 
 
 def test_log_retention_accepts_only_cloudwatch_values() -> None:
@@ -143,13 +158,23 @@ ALL_OUTPUT_KEYS = {
 
 
 def test_outputs_cover_every_output_constant(default: Synth, custom: Synth) -> None:
-    for synth in (default, custom):
-        assert set(_outputs(synth)) == ALL_OUTPUT_KEYS, synth.name
+    # custom sets every switch, quicksight_principal_arn included.
+    assert set(_outputs(custom)) == ALL_OUTPUT_KEYS
+    assert set(_outputs(default)) == ALL_OUTPUT_KEYS - {n.OUTPUT_QUICKSIGHT_POLICY}
 
 
 def test_catalog_output_only_with_connector(local: Synth, no_connector: Synth) -> None:
     for synth in (local, no_connector):
-        assert set(_outputs(synth)) == ALL_OUTPUT_KEYS - {n.OUTPUT_DATA_CATALOG}, synth.name
+        assert set(_outputs(synth)) == ALL_OUTPUT_KEYS - {
+            n.OUTPUT_DATA_CATALOG,
+            n.OUTPUT_QUICKSIGHT_POLICY,
+        }, synth.name
+
+
+def test_quicksight_policy_output(custom: Synth) -> None:
+    output = _outputs(custom)[n.OUTPUT_QUICKSIGHT_POLICY]
+    assert output["Value"] == "demo-quicksight-athena-access"
+    assert output["Value"] == custom.stack.resource_names.quicksight_policy
 
 
 def test_output_values(default: Synth) -> None:

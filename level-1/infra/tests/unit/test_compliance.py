@@ -102,7 +102,7 @@ def _statements(synth: Synth) -> list[tuple[str, dict[str, Any]]]:
     found: list[tuple[str, dict[str, Any]]] = []
     for logical_id, resource in synth.data["Resources"].items():
         props = resource.get("Properties", {})
-        if resource["Type"] == "AWS::IAM::Policy":
+        if resource["Type"] in ("AWS::IAM::Policy", "AWS::IAM::ManagedPolicy"):
             found += [(logical_id, s) for s in props["PolicyDocument"]["Statement"]]
         if resource["Type"] == "AWS::IAM::Role":
             for policy in props.get("Policies", []):
@@ -152,3 +152,12 @@ def test_auto_delete_provider_role_is_cdk_standard(default: Synth) -> None:
     assert role["Properties"]["ManagedPolicyArns"] == [
         {"Fn::Sub": f"arn:${{AWS::Partition}}:iam::aws:policy/{basic_execution}"}
     ]
+
+
+def test_quicksight_policy_acknowledgments(custom: Synth) -> None:
+    # Only the per-query object prefixes; every action is named, every bucket is this stack's.
+    found = {rule for path, rule in _acknowledgments(custom) if "QuickSight" in path}
+    assert found == {
+        "AwsSolutions-IAM5[Resource::<StorageAthenaResultsBucket5A1DC446.Arn>/results/*]",
+        "AwsSolutions-IAM5[Resource::<StorageAthenaSpillBucket3F61176E.Arn>/athena-spill/*]",
+    }

@@ -54,6 +54,7 @@ RESULTS_BUCKET = "imported-results-bucket"
 SPILL_BUCKET = "imported-spill-bucket"
 QUEUE_ARN = f"arn:aws:sqs:{ENV.region}:{ENV.account}:imported-rejected-queue"
 QUICKSIGHT_ARN = f"arn:aws:quicksight:{ENV.region}:{ENV.account}:user/default/someone"
+QUICKSIGHT_ROLE = "ovr-quicksight-role"
 ALARM_EMAIL = "oncall@example.com"
 ALARM_KEYS = {
     "RuleActionFailure",
@@ -195,7 +196,20 @@ def _build(app: cdk.App) -> dict[str, Construct]:
         ),
         named_queries=False,
         quicksight_principal_arn=QUICKSIGHT_ARN,
+        quicksight_service_role=QUICKSIGHT_ROLE,
         removal_policy=cdk.RemovalPolicy.RETAIN,
+    )
+    # QuickSight without a connector (a combination the app allows): results bucket only.
+    stack = _stack(app, "AnalyticsQuickSightOnly")
+    built["analytics_quicksight_only"] = SensorAnalytics(
+        stack,
+        "Analytics",
+        names=NAMES,
+        table_name=TABLE_NAME,
+        results_bucket=s3.Bucket.from_bucket_name(stack, "Results", RESULTS_BUCKET),
+        results_prefix="results",
+        bytes_scanned_cutoff=1024**3,
+        quicksight_principal_arn=QUICKSIGHT_ARN,
     )
 
     def monitoring(name: str, **overrides: Any) -> SensorMonitoring:
@@ -437,6 +451,7 @@ CONNECTOR_TYPES = (
     "AWS::Logs::LogGroup",
     "AWS::IAM::Policy",
     "AWS::QuickSight::DataSource",
+    "AWS::IAM::ManagedPolicy",
 )
 
 
@@ -468,6 +483,8 @@ def test_analytics_defaults(built: Built) -> None:
         "data_catalog_name",
         "connector_function_arn",
         "quicksight_data_source",
+        "quicksight_policy",
+        "quicksight_role",
     ):
         assert getattr(analytics, attribute) is None, attribute
     assert analytics.named_queries == []
@@ -505,6 +522,15 @@ def test_analytics_overrides_change_the_template(built: Built) -> None:
     assert analytics.named_queries == []
     (source,) = case.resources("AWS::QuickSight::DataSource").values()
     assert source["Properties"]["Permissions"][0]["Principal"] == QUICKSIGHT_ARN
+    # The QuickSight policy goes to the overridden role, on the overridden spill prefix.
+    policy = case.props(analytics.quicksight_policy)
+    assert policy["Roles"] == [QUICKSIGHT_ROLE]
+    assert policy["ManagedPolicyName"] == "ovr-quicksight-athena-access"
+    spill = {s["Sid"]: s for s in policy["PolicyDocument"]["Statement"]}["ReadConnectorSpill"]
+    assert spill["Resource"] == [
+        f"arn:aws:s3:::{SPILL_BUCKET}",
+        f"arn:aws:s3:::{SPILL_BUCKET}/spill-here/*",
+    ]
 
 
 def test_analytics_connector_role_gets_no_data_access_from_the_construct(built: Built) -> None:
@@ -539,11 +565,29 @@ def test_analytics_public_attributes_with_connector(built: Built) -> None:
         "data_catalog",
         "connector_function_arn",
         "quicksight_data_source",
+        "quicksight_policy",
+        "quicksight_role",
     ):
         assert getattr(analytics, attribute) is not None, attribute
     assert analytics.data_catalog_name == OTHER.data_catalog
     assert analytics.database_name == OTHER.glue_database
     assert analytics.workgroup_name == OTHER.workgroup
+
+
+def test_analytics_quicksight_without_connector_gets_only_the_results_bucket(
+    built: Built,
+) -> None:
+    case = built["analytics_quicksight_only"]
+    analytics: SensorAnalytics = case.construct
+    assert analytics.connector_function_arn is None
+    policy = case.props(analytics.quicksight_policy)
+    assert policy["Roles"] == ["aws-quicksight-service-role-v0"]
+    (statement,) = policy["PolicyDocument"]["Statement"]
+    assert statement["Sid"] == "AthenaQueryResults"
+    assert statement["Resource"] == [
+        f"arn:aws:s3:::{RESULTS_BUCKET}",
+        f"arn:aws:s3:::{RESULTS_BUCKET}/results/*",
+    ]
 
 
 def test_analytics_rejects_a_cutoff_below_athenas_minimum(built: Built) -> None:
