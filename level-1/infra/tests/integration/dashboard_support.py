@@ -78,6 +78,15 @@ def chart_points(driver: Any) -> dict[str, int | None]:
     return {name: points for name, points in driver.execute_script(script)}
 
 
+def forecast_points(driver: Any) -> dict[str, int]:
+    """Each chart container's data-forecast-points (the forecast points given to uPlot)."""
+    script = (
+        "return Array.from(document.querySelectorAll('.chart')).map("
+        "c => [c.dataset.field, +c.dataset.forecastPoints])"
+    )
+    return {name: points for name, points in driver.execute_script(script)}
+
+
 def wait_until(check: Callable[[], Any], timeout: float, what: str) -> Any:
     deadline = time.monotonic() + timeout
     while True:

@@ -100,3 +100,51 @@ class StubSqs:
                 "ApproximateNumberOfMessagesNotVisible": str(self.hidden),
             }
         }
+
+
+def create_level2_tables(client: Any) -> None:
+    """Level 2's alerts and forecast tables (``device_id`` + ``ts``) in moto."""
+    for table in (NAMES.alerts_table, NAMES.forecast_table):
+        client.create_table(
+            TableName=table,
+            KeySchema=[
+                {"AttributeName": "device_id", "KeyType": "HASH"},
+                {"AttributeName": "ts", "KeyType": "RANGE"},
+            ],
+            AttributeDefinitions=[
+                {"AttributeName": "device_id", "AttributeType": "S"},
+                {"AttributeName": "ts", "AttributeType": "N"},
+            ],
+            BillingMode="PAY_PER_REQUEST",
+        )
+
+
+def put_alert(client: Any, device: str, stamp: int, kind: str, field: str | None = None) -> None:
+    """A row as level 2's notify.write_rows writes it."""
+    top: dict[str, Any] = {"alert_id": {"S": f"id-{stamp}"}, "kind": {"S": kind}}
+    if field is not None:
+        top["field"] = {"S": field}
+        top.update({"value": {"N": "35.2"}, "expected": {"N": "21"}, "score": {"N": "7.5"}})
+    item = {
+        "device_id": {"S": device},
+        "ts": {"N": str(stamp)},
+        **top,
+        "alerts": {"L": [{"M": top}]},
+        "created_at": {"N": str(stamp + 5)},
+    }
+    client.put_item(TableName=NAMES.alerts_table, Item=item)
+
+
+def put_forecast(client: Any, device: str, stamp: int, **values: float) -> None:
+    """A row as level 2's forecast.items_of writes it."""
+    item: dict[str, Any] = {
+        "device_id": {"S": device},
+        "ts": {"N": str(stamp)},
+        "generated_at": {"N": str(stamp - 3600)},
+        "expires_at": {"N": str(stamp + 2 * 86400)},
+    }
+    for name, value in values.items():
+        item[name] = {"N": str(value)}
+        item[f"{name}_method"] = {"S": "seasonal_naive"}
+        item[f"{name}_mase"] = {"N": "0.8"}
+    client.put_item(TableName=NAMES.forecast_table, Item=item)

@@ -14,11 +14,22 @@ with warnings.catch_warnings():
     warnings.simplefilter("ignore")
     from starlette.testclient import TestClient
 
-from dashboard_fakes import NAMES, CountingDynamoDB, StubIot, StubSqs, put
+from dashboard_fakes import (
+    NAMES,
+    CountingDynamoDB,
+    StubIot,
+    StubSqs,
+    create_level2_tables,
+    put,
+    put_alert,
+    put_forecast,
+)
 from wio_contract.fields import CONTRACT
 from wio_tools.dashboard.app import Settings, create_app
 from wio_tools.dashboard.cli import bind_address
 from wio_tools.dashboard.fleet import Fleet, silent_after_seconds
+from wio_tools.dashboard.level2 import FORECAST_MARGIN, Level2
+from wio_tools.dashboard.pages import STRINGS
 from wio_tools.dashboard.pages import pick_lang
 from wio_tools.dashboard.readings import MEASUREMENTS, RANGES, read_series
 
@@ -26,7 +37,9 @@ pytestmark = pytest.mark.unit
 NOW = int(time.time())
 
 
-def _client(ddb: Any, things: list[str], sqs: StubSqs | None = None) -> TestClient:
+def _client(
+    ddb: Any, things: list[str], sqs: StubSqs | None = None, level2: Level2 | None = None
+) -> TestClient:
     counting = CountingDynamoDB(ddb)
     fleet = Fleet(iot=StubIot(things), dynamodb=counting, sqs=sqs or StubSqs(), names=NAMES)
     settings = Settings(
@@ -36,6 +49,7 @@ def _client(ddb: Any, things: list[str], sqs: StubSqs | None = None) -> TestClie
         bind="127.0.0.1",
         public=False,
         target="unit test",
+        level2=level2,
     )
     return TestClient(create_app(settings))
 
@@ -181,3 +195,103 @@ def test_bind_address_is_loopback_unless_host_is_given(capsys: pytest.CaptureFix
     assert capsys.readouterr().err == ""
     assert bind_address("0.0.0.0") == ("0.0.0.0", True)
     assert "WARNING" in capsys.readouterr().err
+
+
+class _Clock:
+    def __init__(self, now: float) -> None:
+        self.now = now
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_level2_absent_is_cached_briefly_and_never_raises(ddb: Any) -> None:
+    counting = CountingDynamoDB(ddb)
+    calls: list[str] = []
+    real = counting.get_paginator
+
+    def paginator(operation: str) -> Any:
+        calls.append(operation)
+        return real(operation)
+
+    counting.get_paginator = paginator  # type: ignore[method-assign]
+    clock = _Clock(NOW)
+    level2 = Level2(counting, NAMES, absent_ttl=60, clock=clock)
+    assert level2.alerts("dev") == {"available": False, "device": "dev", "rows": []}
+    forecast = level2.forecast("dev")
+    assert forecast["available"] is False and forecast["t"] == []
+    assert set(forecast["values"]) == set(MEASUREMENTS)
+    assert len(calls) == 2
+    level2.alerts("dev"), level2.forecast("dev")  # within the TTL: no call
+    assert len(calls) == 2
+    create_level2_tables(ddb)  # level 2 gets deployed
+    assert level2.alerts("dev")["available"] is False  # still the cached answer
+    clock.now += 61
+    assert level2.alerts("dev") == {"available": True, "device": "dev", "rows": []}
+    assert level2.forecast("dev")["available"] is True and len(calls) == 4
+
+
+def test_level2_rows_newest_alerts_first_and_forecast_columns(ddb: Any) -> None:
+    create_level2_tables(ddb)
+    hostile = "<script>alert(1)</script>"
+    put_alert(ddb, "dev", NOW - 300, "deviation", "temperature")
+    put_alert(ddb, "dev", NOW - 200, "jump", hostile)
+    put_alert(ddb, "dev", NOW - 100, "silent")
+    put_alert(ddb, "other", NOW - 50, "stuck", "light")
+    level2 = Level2(CountingDynamoDB(ddb), NAMES, clock=lambda: NOW)
+    alerts = level2.alerts("dev")
+    assert [r["kind"] for r in alerts["rows"]] == ["silent", "jump", "deviation"]
+    assert alerts["rows"][1] == {
+        "ts": NOW - 200,
+        "kind": "jump",
+        "field": hostile,
+        "alert_id": f"id-{NOW - 200}",
+        "value": 35.2,
+        "expected": 21,
+        "score": 7.5,
+    }
+    assert alerts["rows"][0]["field"] is None and alerts["rows"][0]["value"] is None
+    assert [r["kind"] for r in level2.alerts("dev", limit=1)["rows"]] == ["silent"]
+    hour = 3600
+    put_forecast(ddb, "dev", NOW - FORECAST_MARGIN - 1, temperature=1)  # too old to show
+    for step in range(1, 7):
+        put_forecast(ddb, "dev", NOW + step * hour, temperature=20 + step, light=100)
+    forecast = level2.forecast("dev")
+    assert forecast["t"] == [NOW + step * hour for step in range(1, 7)]
+    assert forecast["values"]["temperature"] == [21, 22, 23, 24, 25, 26]
+    assert forecast["values"]["humidity"] == [None] * 6
+    assert forecast["method"] == {"temperature": "seasonal_naive", "light": "seasonal_naive"}
+    assert forecast["mase"]["light"] == 0.8 and "humidity" not in forecast["mase"]
+    assert level2.forecast("nobody")["t"] == [] and level2.forecast("nobody")["available"]
+
+
+def test_level2_routes(ddb: Any) -> None:
+    client = _client(ddb, ["known"])
+    for path in ("/api/alerts", "/api/forecast"):
+        ghost = client.get(path, params={"id": "ghost"})
+        assert ghost.status_code == 404 and ghost.json()["error"] == "unknown device"
+        assert client.get(path).status_code == 404
+        absent = client.get(path, params={"id": "known"})
+        assert absent.status_code == 200 and absent.json()["available"] is False
+    create_level2_tables(ddb)
+    put_alert(ddb, "known", NOW - 10, "deviation", "humidity")
+    put_forecast(ddb, "known", NOW + 3600, humidity=55.5)
+    client = _client(ddb, ["known"])  # a new app: no cached "absent"
+    alerts = client.get("/api/alerts", params={"id": "known", "limit": "5"}).json()
+    assert alerts["available"] and alerts["device"] == "known"
+    assert alerts["rows"][0]["field"] == "humidity"
+    forecast = client.get("/api/forecast", params={"id": "known"}).json()
+    assert forecast["t"] == [NOW + 3600] and forecast["values"]["humidity"] == [55.5]
+
+
+def test_device_page_has_the_alert_section_and_both_languages_have_the_strings() -> None:
+    keys = {"alerts", "forecast", "no_alerts", "level2_absent"}
+    assert keys <= set(STRINGS["en"]) and keys <= set(STRINGS["ja"])
+    assert STRINGS["en"].keys() == STRINGS["ja"].keys()
+    assert "Level 2 is not deployed" in STRINGS["en"]["level2_absent"]
+    assert "予測" in STRINGS["ja"]["forecast"] and "アラート" in STRINGS["ja"]["alerts"]
+
+
+def test_device_page_renders_the_alerts_container(ddb: Any) -> None:
+    page = _client(ddb, ["dev"]).get("/device", params={"id": "dev"}).text
+    assert '<section id="alerts"' in page

@@ -3,16 +3,29 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import re
+from typing import Any, Iterator
 
 import pytest
+from moto import mock_aws
+
+from dashboard_fakes import NAMES as FAKE_NAMES
+from dashboard_fakes import create_level2_tables, create_table, put, put_alert, put_forecast
 
 from wio_contract.fields import CONTRACT
 from wio_contract.names import ResourceNames
 from wio_tools.query.cli import build_parser, report_window
 from wio_tools.query.local import run_local
 from wio_tools.query.model import QueryError
-from wio_tools.query.report import ReportRange, render_report, report_sql, series_by_device
+from wio_tools.query.report import (
+    ReportRange,
+    build_report,
+    read_level2,
+    render_report,
+    report_sql,
+    series_by_device,
+)
 
 pytestmark = pytest.mark.unit
 NAMES = ResourceNames()
@@ -80,3 +93,79 @@ def test_cli_window_options() -> None:
     assert window.since.day == 30 and window.until.day == 1
     with pytest.raises(QueryError):
         report_window(parser.parse_args(["report", "--hours", "0"]), UNTIL)
+
+
+@pytest.fixture
+def ddb(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
+    for var in ("AWS_ENDPOINT_URL", "AWS_PROFILE"):
+        monkeypatch.delenv(var, raising=False)
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    with mock_aws():
+        yield create_table()
+
+
+def _report_data(window: ReportRange) -> dict[str, Any]:
+    result = run_local(report_sql(NAMES, window), names=NAMES, items=_items())
+    return series_by_device(result)
+
+
+def _payload(page: str) -> dict[str, Any]:
+    found = re.search(r'id="report-data">(.*?)</script>', page, re.DOTALL)
+    assert found
+    return dict(json.loads(found.group(1)))
+
+
+def test_report_without_level2_says_it_is_not_deployed(ddb: Any) -> None:
+    window = ReportRange(since=UNTIL - dt.timedelta(hours=2), until=UNTIL)
+    level2 = read_level2(ddb, FAKE_NAMES, window, ["dev-a"])
+    assert level2["available"] is False and "error" not in level2
+    page = render_report(
+        _report_data(window), window=window, sql="", backend="local", level2=level2
+    )
+    assert 'id="level2"' in page and 'class="alerts"' not in page
+    assert _payload(page)["forecast"] == {}
+    ja = render_report({}, window=window, sql="", backend="local", lang="ja")
+    assert "レベル2がデプロイされていない" in ja
+
+
+def test_report_draws_the_forecast_and_lists_alerts_escaped(ddb: Any) -> None:
+    create_level2_tables(ddb)
+    window = ReportRange(since=UNTIL - dt.timedelta(hours=2), until=UNTIL)
+    base = int(UNTIL.timestamp())
+    put_alert(ddb, "dev-a", base - 600, "deviation", "temperature")
+    put_alert(ddb, HOSTILE, base - 300, "jump", HOSTILE)
+    put_alert(ddb, "dev-a", base - 5 * 3600, "stuck", "light")  # before the range
+    for step in range(1, 7):
+        put_forecast(ddb, "dev-a", base + 3600 * step, temperature=20 + step, light=90)
+    data = _report_data(window)
+    level2 = read_level2(ddb, FAKE_NAMES, window, sorted(data))
+    assert level2["available"] is True
+    page = render_report(data, window=window, sql="", backend="local", level2=level2)
+    assert 'id="level2"' not in page
+    forecast = _payload(page)["forecast"]
+    assert forecast["dev-a"]["t"] == [base + 3600 * s for s in range(1, 7)]
+    assert forecast["dev-a"]["values"]["temperature"] == [21, 22, 23, 24, 25, 26]
+    assert forecast[HOSTILE]["t"] == []
+    assert page.count('<table class="alerts">') == 2
+    assert '<td class="text">deviation</td>' in page
+    assert '<td class="text">stuck value</td>' not in page  # only alerts in the range
+    assert HOSTILE not in page and "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+    assert "dash: [6, 4]" in page and "forecast(fc.t" in page
+    assert not re.search(r"https?://", page)
+
+
+def test_build_report_reads_level2_through_the_same_client(ddb: Any) -> None:
+    window = ReportRange(since=UNTIL - dt.timedelta(hours=1), until=UNTIL)
+    base = int(UNTIL.timestamp())
+    put(ddb, "dev-a", base - 600, temperature=21.5, humidity=40, light=10)
+    options: dict[str, Any] = {"backend": "local", "dynamodb_client": ddb, "now": UNTIL}
+    absent, _ = build_report(FAKE_NAMES, window, **options)
+    assert 'id="level2"' in absent and _payload(absent)["forecast"] == {}
+    create_level2_tables(ddb)
+    put_forecast(ddb, "dev-a", base + 3600, temperature=22)
+    put_alert(ddb, "dev-a", base - 300, "deviation", "temperature")
+    page, result = build_report(FAKE_NAMES, window, **options)
+    assert result.backend == "local" and 'id="level2"' not in page
+    assert _payload(page)["forecast"]["dev-a"]["values"]["temperature"] == [22]
+    assert page.count('<table class="alerts">') == 1

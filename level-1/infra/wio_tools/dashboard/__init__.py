@@ -10,8 +10,12 @@ Every read is a key ``Query`` (never a ``Scan``) through :class:`AwsEnvironment`
 app runs against local AWS (``--local``) and a real account. It binds 127.0.0.1 only unless
 ``--host`` says otherwise.
 
+When level 2 is deployed, the device page also shows its alerts and, in each chart, its
+forecast as a dashed series; without level 2 it says so.
+
 Modules: ``readings`` (DynamoDB reads), ``fleet`` (device list, silent rule, dead-letter
-count), ``pages`` (HTML and UI strings), ``assets`` (uPlot and static files), ``app``
-(Starlette routes), ``cli`` (``wio-dashboard``), ``server`` (serve in a thread), ``browser``
-(headless Debian Chromium via selenium), ``bench`` (the week-of-data benchmark).
+count), ``level2`` (level 2's alerts and forecast), ``pages`` (HTML and UI strings),
+``assets`` (uPlot and static files), ``app`` (Starlette routes), ``cli`` (``wio-dashboard``),
+``server`` (serve in a thread), ``browser`` (headless Debian Chromium via selenium), ``bench``
+(the week-of-data benchmark).
 """

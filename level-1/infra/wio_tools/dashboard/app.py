@@ -1,4 +1,4 @@
-"""The Starlette app: two pages, three JSON endpoints, static files, and a strict CSP.
+"""The Starlette app: two pages, five JSON endpoints, static files, and a strict CSP.
 
 Routes::
 
@@ -8,6 +8,10 @@ Routes::
     GET /api/readings?id=<thing>&range=hour|day|week[&after=T][&before=T][&limit=N]
                                  readings in columns, newest N; ``after``/``before``: only
                                  newer/older than T (live updates / the rest of the window)
+    GET /api/alerts?id=<thing>[&limit=N]
+                                 level 2's newest alerts of the device (``available: false``
+                                 when level 2 is not deployed)
+    GET /api/forecast?id=<thing> level 2's forecast steps of the device, in columns
     GET /api/meta?lang=en|ja     UI strings and the charted fields
     GET /static/..., /vendor/... this package's JS/CSS, and uPlot from node_modules
 """
@@ -28,6 +32,7 @@ from starlette.staticfiles import StaticFiles
 from wio_contract.names import ResourceNames
 from wio_tools.dashboard.assets import STATIC_DIR, uplot_dir
 from wio_tools.dashboard.fleet import MAX_PER_PAGE, Fleet
+from wio_tools.dashboard.level2 import ALERT_LIMIT, Level2
 from wio_tools.dashboard.pages import STRINGS, fields_meta, page, pick_lang
 from wio_tools.dashboard.readings import RANGES, read_series
 
@@ -49,6 +54,8 @@ class Settings:
     bind: str
     public: bool
     target: str
+    level2: Level2 | None = None
+    """Default: a :class:`Level2` on ``dynamodb`` and ``names``."""
 
 
 class _Headers(BaseHTTPMiddleware):
@@ -71,6 +78,8 @@ def _int(value: str | None, default: int) -> int:
 
 
 def create_app(settings: Settings) -> Starlette:
+    level2 = settings.level2 or Level2(settings.dynamodb, settings.names)
+
     def lang_of(request: Request) -> str:
         return pick_lang(
             request.query_params.get("lang"),
@@ -138,6 +147,20 @@ def create_app(settings: Settings) -> Starlette:
         body["range"] = window
         return JSONResponse(body)
 
+    def unknown(device: str) -> JSONResponse | None:
+        if not device or not settings.fleet.knows(device):
+            return JSONResponse({"error": "unknown device", "device": device}, 404)
+        return None
+
+    def api_alerts(request: Request) -> JSONResponse:
+        device = request.query_params.get("id", "")
+        limit = _int(request.query_params.get("limit"), ALERT_LIMIT)
+        return unknown(device) or JSONResponse(level2.alerts(device, limit=limit))
+
+    def api_forecast(request: Request) -> JSONResponse:
+        device = request.query_params.get("id", "")
+        return unknown(device) or JSONResponse(level2.forecast(device))
+
     def api_meta(request: Request) -> JSONResponse:
         lang = lang_of(request)
         return JSONResponse(
@@ -153,6 +176,8 @@ def create_app(settings: Settings) -> Starlette:
         Route("/device", device_page),
         Route("/api/devices", api_devices),
         Route("/api/readings", api_readings),
+        Route("/api/alerts", api_alerts),
+        Route("/api/forecast", api_forecast),
         Route("/api/meta", api_meta),
         Mount("/static", StaticFiles(directory=STATIC_DIR), name="static"),
         Mount("/vendor", StaticFiles(directory=uplot_dir()), name="vendor"),

@@ -43,6 +43,19 @@ STRINGS: dict[str, dict[str, str]] = {
         "silent_rule": "Silent: no reading for more than {minutes} minutes.",
         "lang": "日本語",
         "time": "Time",
+        "alerts": "Anomaly alerts",
+        "forecast": "Forecast",
+        "no_alerts": "No alerts for this device.",
+        "level2_absent": "Level 2 is not deployed: no alerts or forecast.",
+        "kind": "Kind",
+        "field": "Field",
+        "value": "Value",
+        "expected": "Expected",
+        "score": "Score",
+        "kind_deviation": "deviation",
+        "kind_stuck": "stuck value",
+        "kind_jump": "jump",
+        "kind_silent": "silent",
     },
     "ja": {
         "title": "Wio Terminal ダッシュボード",
@@ -75,6 +88,19 @@ STRINGS: dict[str, dict[str, str]] = {
         "silent_rule": "途絶: {minutes} 分を超えて受信がないデバイス。",
         "lang": "English",
         "time": "時刻",
+        "alerts": "異常アラート",
+        "forecast": "予測",
+        "no_alerts": "このデバイスのアラートはありません。",
+        "level2_absent": "レベル2がデプロイされていないため、アラートと予測はありません。",
+        "kind": "種類",
+        "field": "項目",
+        "value": "値",
+        "expected": "予想値",
+        "score": "スコア",
+        "kind_deviation": "外れ値",
+        "kind_stuck": "値の固着",
+        "kind_jump": "急変",
+        "kind_silent": "途絶",
     },
 }
 
@@ -174,6 +200,8 @@ def page(
             f'<h2 id="device-name">{esc(device or "")}</h2>'
             f'<div class="ranges" role="group">{buttons}</div>'
             '<p id="status" class="status"></p><div id="charts" class="charts"></div>'
+            # Filled by dashboard.js once level 2's answer is in (textContent only).
+            '<section id="alerts" class="alerts" aria-live="polite"></section>'
         )
     else:
         body = (

@@ -5,6 +5,10 @@ The data come from the named query ``hourly-averages-per-device.sql``, generalis
 becomes ``'minute'`` for ranges of up to :data:`MINUTE_BUCKETS_UP_TO` hours. The result is
 still Athena (Trino) SQL, run by the usual backends: Athena on AWS, DuckDB locally.
 
+When level 2 is deployed, each device also gets its forecast (a dashed series in the same
+charts) and a table of its alerts in the range, read from level 2's DynamoDB tables by key
+``Query`` (:class:`wio_tools.dashboard.level2.Level2`); otherwise the report says so.
+
 The file inlines uPlot (JS and CSS), the dashboard's chart code and the data; it names no
 external URL, and its CSP (``default-src 'none'``) would block any request it tried.
 """
@@ -17,7 +21,7 @@ import json
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any, Mapping, Sequence
 
 from sqlglot import exp
 
@@ -29,6 +33,8 @@ from wio_tools.query.sql import parse_athena
 
 BASE_QUERY = "hourly-averages-per-device"
 MINUTE_BUCKETS_UP_TO = 6.0
+REPORT_ALERTS = 100
+"""At most this many alerts per device (the newest in the range)."""
 _WHERE = re.compile(r"^WHERE\b.*?^GROUP BY", re.DOTALL | re.MULTILINE)
 _TRUNC = re.compile(r"date_trunc\('hour',", re.IGNORECASE)
 _DEVICE = CONTRACT.identity.name
@@ -150,6 +156,66 @@ def _inline_script(source: str) -> str:
     )
 
 
+def read_level2(
+    dynamodb: Any, names: ResourceNames, window: ReportRange, devices: Sequence[str]
+) -> dict[str, Any]:
+    """``{"available", "devices": {name: {"alerts": [...], "forecast": {...}}}}`` (level 2)."""
+    from wio_tools.dashboard.level2 import Level2
+
+    reader = Level2(dynamodb, names)
+    since, until = int(window.since.timestamp()), int(window.until.timestamp())
+    out: dict[str, Any] = {"available": False, "devices": {}}
+    for device in devices:
+        alerts = reader.alerts(device, limit=REPORT_ALERTS, since=since, until=until - 1)
+        forecast = reader.forecast(device, since=since)
+        if alerts.get("error") or forecast.get("error"):
+            out["error"] = alerts.get("error") or forecast.get("error")
+        if alerts["available"] or forecast["available"]:
+            out["available"] = True
+        out["devices"][device] = {
+            "alerts": alerts["rows"],
+            "forecast": {"t": forecast["t"], "values": forecast["values"]},
+        }
+    return out
+
+
+def _alerts_table(rows: Sequence[Mapping[str, Any]], lang: str) -> str:
+    from wio_tools.dashboard.pages import STRINGS, fields_meta
+
+    s, esc = STRINGS[lang], html.escape
+    labels = {f["name"]: f["label"] for f in fields_meta(lang)}
+    if not rows:
+        return f'<h3>{esc(s["alerts"])}</h3><p class="status">{esc(s["no_alerts"])}</p>'
+
+    def cell(value: Any, cls: str = "text") -> str:
+        text = "—" if value is None else str(value)
+        return f'<td class="{cls}">{esc(text)}</td>'
+
+    head = "".join(
+        f"<th>{esc(s[k])}</th>" for k in ("time", "kind", "field", "value", "expected", "score")
+    )
+    body = []
+    for row in rows:
+        stamp = row.get("ts")
+        when = (
+            dt.datetime.fromtimestamp(stamp, JST).strftime("%Y-%m-%d %H:%M JST")
+            if isinstance(stamp, (int, float))
+            else None
+        )
+        kind = row.get("kind")
+        cells = [
+            cell(when),
+            cell(s.get(f"kind_{kind}", kind)),
+            cell(labels.get(str(row.get("field")), row.get("field"))),
+            *(cell(row.get(k), "num") for k in ("value", "expected", "score")),
+        ]
+        body.append(f"<tr>{''.join(cells)}</tr>")
+    return (
+        f'<h3>{esc(s["alerts"])}</h3><div class="table-wrap"><table class="alerts">'
+        f"<thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table></div>"
+    )
+
+
 def render_report(
     data: dict[str, dict[str, Any]],
     *,
@@ -157,10 +223,14 @@ def render_report(
     sql: str,
     backend: str,
     lang: str = "en",
+    level2: Mapping[str, Any] | None = None,
 ) -> str:
-    """The whole report page as one string."""
+    """The whole report page as one string; ``level2``: :func:`read_level2`'s answer."""
     from wio_tools.dashboard.assets import STATIC_DIR, UPLOT_CSS, UPLOT_JS, read_text, uplot_dir
     from wio_tools.dashboard.pages import STRINGS, fields_meta
+
+    level2 = level2 or {"available": False, "devices": {}}
+    extra = level2["devices"] if level2["available"] else {}
 
     vendor = uplot_dir()
     esc = html.escape
@@ -172,13 +242,24 @@ def render_report(
         "fields": fields_meta(lang),
         "strings": STRINGS[lang],
         "bucket": window.bucket,
+        "forecast": {name: extra[name]["forecast"] for name in data if name in extra},
     }
     sections = "".join(
         f'<section class="device" data-device="{esc(name)}"><h2>{esc(name)}</h2>'
-        '<div class="charts"></div></section>'
+        '<div class="charts"></div>'
+        + (_alerts_table(extra[name]["alerts"], lang) if name in extra else "")
+        + "</section>"
         for name in sorted(data)
     )
     empty = "" if data else f'<p class="notice">{esc(STRINGS[lang]["no_data"])}</p>'
+    if level2["available"]:
+        level2_note = ""
+    elif level2.get("error"):
+        level2_note = (
+            f'<p class="status">{esc(STRINGS[lang]["error"].format(error=level2["error"]))}</p>'
+        )
+    else:
+        level2_note = f'<p class="status" id="level2">{esc(STRINGS[lang]["level2_absent"])}</p>'
     runner = """
 (function () {
   var d = JSON.parse(document.getElementById("report-data").textContent);
@@ -188,10 +269,14 @@ def render_report(
     d.fields.forEach(function (f) {
       var c = document.createElement("div");
       s.querySelector(".charts").appendChild(c);
-      todo.push([WioCharts.create(c, f, d.strings), series, f.name]);
+      todo.push([WioCharts.create(c, f, d.strings), series, f.name, s.getAttribute("data-device")]);
     });
   });
-  todo.forEach(function (job) { job[0].set(job[1].t, job[1].values[job[2]]); });
+  todo.forEach(function (job) {
+    job[0].set(job[1].t, job[1].values[job[2]]);
+    var fc = d.forecast[job[3]];
+    if (fc) job[0].forecast(fc.t, fc.values[job[2]]);
+  });
 })();
 """
     csp = "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'"
@@ -210,7 +295,7 @@ def render_report(
 <main>
 <p class="status">{esc(words["status"].format(n=len(data), bucket=words[window.bucket]))}
 {esc(backend)}</p>
-{empty}{sections}
+{level2_note}{empty}{sections}
 <details><summary>SQL ({esc(BASE_QUERY)}.sql, {esc(words["generalised"])})</summary>
 <pre>{esc(sql)}</pre></details>
 </main>
@@ -236,10 +321,26 @@ def build_report(
 
     sql = report_sql(names, window, devices)
     result = run_query(sql, names=names, **run_options)
+    data = series_by_device(result)
     page = render_report(
-        series_by_device(result), window=window, sql=sql, backend=result.backend, lang=lang
+        data,
+        window=window,
+        sql=sql,
+        backend=result.backend,
+        lang=lang,
+        level2=read_level2(_dynamodb(run_options), names, window, sorted(data)),
     )
     return page, result
+
+
+def _dynamodb(run_options: Mapping[str, Any]) -> Any:
+    # The same client (or environment) the readings came from.
+    if run_options.get("dynamodb_client") is not None:
+        return run_options["dynamodb_client"]
+    from wio_tools.environment import AwsEnvironment
+
+    environment = run_options.get("environment") or AwsEnvironment.resolve()
+    return environment.client("dynamodb")
 
 
 def write_report(path: Path, text: str) -> Path:

@@ -3,7 +3,7 @@
   "use strict";
   var meta = JSON.parse(document.getElementById("meta").textContent);
   var S = meta.strings;
-  var LIST_REFRESH_MS = 30000, LIVE_POLL_MS = 3000;
+  var LIST_REFRESH_MS = 30000, LIVE_POLL_MS = 3000, LEVEL2_POLL_MS = 60000;
 
   function el(tag, text, cls) {
     var node = document.createElement(tag);
@@ -90,6 +90,64 @@
       charts[f.name] = WioCharts.create(c, f, S);
     });
 
+    // Level 2 (alerts, forecast): fetched once the first readings have drawn, then slowly.
+    var level2Timer = null;
+    function num(v) { return v === null || v === undefined ? "—" : v; }
+    function fieldLabel(name) {
+      var f = meta.fields.filter(function (x) { return x.name === name; })[0];
+      return f ? f.label : (name || "—");
+    }
+    function showAlerts(data) {
+      var section = document.getElementById("alerts");
+      section.setAttribute("data-available", String(!!data.available));
+      section.setAttribute("data-rows", String(data.rows.length));
+      if (!data.available) {
+        section.replaceChildren(el("p", data.error ? fmt(S.error, { error: data.error })
+                                                   : S.level2_absent, "status"));
+        return;
+      }
+      var head = el("tr");
+      [S.time, S.kind, S.field, S.value, S.expected, S.score].forEach(function (h) {
+        head.appendChild(el("th", h));
+      });
+      var thead = el("thead"), tbody = el("tbody");
+      thead.appendChild(head);
+      data.rows.forEach(function (a) {
+        var tr = el("tr");
+        tr.setAttribute("data-alert", a.alert_id || "");
+        tr.appendChild(el("td", when(a.ts)));
+        tr.appendChild(el("td", S["kind_" + a.kind] || a.kind || "—"));
+        tr.appendChild(el("td", fieldLabel(a.field), "field"));
+        [a.value, a.expected, a.score].forEach(function (v) { tr.appendChild(el("td", num(v), "num")); });
+        tbody.appendChild(tr);
+      });
+      var table = el("table");
+      table.replaceChildren(thead, tbody);
+      var wrap = el("div", null, "table-wrap");
+      wrap.appendChild(table);
+      section.replaceChildren(el("h3", S.alerts),
+                              data.rows.length ? wrap : el("p", S.no_alerts, "status"));
+    }
+    function showForecast(data) {
+      meta.fields.forEach(function (f) {
+        charts[f.name].forecast(data.available ? data.t : [], data.values[f.name]);
+      });
+    }
+    function loadLevel2() {
+      var id = encodeURIComponent(meta.device);
+      return Promise.all([
+        getJSON("/api/forecast?id=" + id).then(showForecast),
+        getJSON("/api/alerts?id=" + id).then(showAlerts),
+      ]).then(function () {
+        box.setAttribute("data-level2", "loaded");
+      }).catch(function () { /* keep what is shown; the next round retries */ });
+    }
+    function startLevel2() {
+      if (level2Timer !== null) return;
+      level2Timer = setInterval(loadLevel2, LEVEL2_POLL_MS);
+      loadLevel2();
+    }
+
     function url(extra) {
       return "/api/readings?id=" + encodeURIComponent(meta.device) + "&range=" + range +
         (extra || "");
@@ -116,6 +174,7 @@
         meta.fields.forEach(function (f) { charts[f.name].set(data.t, data.values[f.name]); });
         show(data, data.items_read);
         box.setAttribute("data-loaded", range);
+        startLevel2();
         if (data.complete) return null;
         return getJSON(url("&before=" + data.oldest)).then(function (rest) {
           if (mine !== generation) return;
@@ -159,7 +218,10 @@
     });
     load();
     timer = setInterval(poll, LIVE_POLL_MS);
-    window.addEventListener("pagehide", function () { clearInterval(timer); });
+    window.addEventListener("pagehide", function () {
+      clearInterval(timer);
+      if (level2Timer !== null) clearInterval(level2Timer);
+    });
   }
 
   if (meta.kind === "list") listPage();
