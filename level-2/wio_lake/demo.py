@@ -8,12 +8,14 @@
    listens on its alerts topic;
 5. the anomaly detector runs (its schedule would run it every 5 minutes; the demo invokes it
    now) and the faulty device prints the alert it receives;
-6. Athena queries over the lake; the forecast; stop.
+6. Athena queries over the lake; the forecast;
+7. a wio-query report of the last day (charts, the forecast dashed, the alerts); stop.
 """
 
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import json
 import sys
 import tempfile
@@ -33,16 +35,20 @@ from wio_tools import deploy as level1_deploy
 from wio_tools.environment import AwsEnvironment
 from wio_tools.local_aws import LocalAws, LocalAwsError
 from wio_tools.provision import DeviceCredentials, ProvisionError, provision_thing
+from wio_tools.query.report import ReportRange, build_report, write_report
 
 PREFIX = "attempt"
 HISTORY_DAYS = 4
 HISTORY_STEP = 600
 LIVE_READINGS = 4
 FAULT_TEMPERATURE = 78.5
+STEPS = 8
+DEMO_REPORT = Path(__file__).resolve().parents[2] / "level-1" / ".local" / "wio-level2-report.html"
+"""Where the demo's report goes (level 1's git-ignored state folder)."""
 
 
 def step(n: int, text: str) -> None:
-    print(f"\n[{n}/7] {text}", flush=True)
+    print(f"\n[{n}/{STEPS}] {text}", flush=True)
 
 
 def show(result: QueryResult, limit: int = 20) -> None:
@@ -168,8 +174,21 @@ def run(devices: int) -> None:
                 temp = row.get("temperature", {}).get("N", "-")
                 mase = row.get("temperature_mase", {}).get("N", "-")
                 print(f"      {creds[0].thing_name} {hour}: temperature {temp} (MASE {mase})")
+
+            step(8, "A report of the last day (wio-query report) …")
+            print(f"      {write_demo_report(local, names)}  (open it in a browser)")
             print("\n      stopping local AWS …")
         print("      stopped. Demo finished.")
+
+
+def write_demo_report(local: LocalAws, names: ResourceNames) -> Path:
+    """Level 1's report over its table (DuckDB); it finds level 2's alerts and forecast."""
+    until = dt.datetime.now(dt.timezone.utc) + dt.timedelta(minutes=1)
+    window = ReportRange(since=until - dt.timedelta(days=1), until=until)
+    page, _ = build_report(names, window, backend="local", dynamodb_client=local.client("dynamodb"))
+    if 'id="level2"' in page:  # the report's "level 2 is not deployed" note
+        raise RuntimeError("the report did not find level 2's tables")
+    return write_report(DEMO_REPORT, page)
 
 
 def main(argv: list[str] | None = None) -> int:
