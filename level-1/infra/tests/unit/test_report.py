@@ -5,13 +5,12 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
-from typing import Any, Iterator
+from typing import Any
 
 import pytest
-from moto import mock_aws
 
 from dashboard_fakes import NAMES as FAKE_NAMES
-from dashboard_fakes import create_level2_tables, create_table, put, put_alert, put_forecast
+from dashboard_fakes import create_level2_tables, put, put_alert, put_forecast
 
 from wio_contract.fields import CONTRACT
 from wio_contract.names import ResourceNames
@@ -93,16 +92,6 @@ def test_cli_window_options() -> None:
     assert window.since.day == 30 and window.until.day == 1
     with pytest.raises(QueryError):
         report_window(parser.parse_args(["report", "--hours", "0"]), UNTIL)
-
-
-@pytest.fixture
-def ddb(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
-    for var in ("AWS_ENDPOINT_URL", "AWS_PROFILE"):
-        monkeypatch.delenv(var, raising=False)
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
-    with mock_aws():
-        yield create_table()
 
 
 def _report_data(window: ReportRange) -> dict[str, Any]:

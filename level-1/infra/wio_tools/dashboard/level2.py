@@ -18,6 +18,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from wio_contract.fields import CONTRACT
 from wio_contract.names import ResourceNames
+from wio_tools.dashboard.readings import is_missing_table, number_of
 
 DEVICE_KEY = CONTRACT.identity.name
 TS_KEY = "ts"
@@ -34,20 +35,8 @@ ALERT_NUMBERS = ("value", "expected", "score")
 log = logging.getLogger(__name__)
 
 
-def number_of(attribute: dict[str, str] | None) -> float | None:
-    """A DynamoDB ``{"N": ...}`` as int or float; None when absent or not a number."""
-    if not attribute or "N" not in attribute:
-        return None
-    value = float(attribute["N"])
-    return int(value) if value.is_integer() else value
-
-
 def text_of(attribute: dict[str, str] | None) -> str | None:
     return attribute["S"] if attribute and "S" in attribute else None
-
-
-def _missing_table(error: ClientError) -> bool:
-    return error.response.get("Error", {}).get("Code") == "ResourceNotFoundException"
 
 
 class Level2:
@@ -83,7 +72,7 @@ class Level2:
                 if len(items) >= cap:
                     break
         except ClientError as error:
-            if not _missing_table(error):
+            if not is_missing_table(error):
                 return {"available": False, "error": str(error)}
             with self._lock:
                 if table not in self._absent_since:

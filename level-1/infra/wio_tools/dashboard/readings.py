@@ -32,12 +32,16 @@ def first_batch_url(device: str, window: str) -> str:
     return f"/api/readings?id={quote(device, safe='')}&range={window}&limit={FIRST_BATCH}"
 
 
+def is_missing_table(error: ClientError) -> bool:
+    return error.response.get("Error", {}).get("Code") == "ResourceNotFoundException"
+
+
 def check_table(dynamodb: Any, table: str) -> None:
     """Fail early and clearly when ``table`` is absent; also opens the client's connection."""
     try:
         dynamodb.describe_table(TableName=table)
     except ClientError as error:
-        if error.response.get("Error", {}).get("Code") == "ResourceNotFoundException":
+        if is_missing_table(error):
             raise TableMissing(
                 f"DynamoDB table {table} not found in this account and region: deploy level 1 "
                 "(cdk deploy) or pass the right --prefix / --region"
@@ -78,7 +82,8 @@ class Series:
         }
 
 
-def _number(attribute: dict[str, str] | None) -> float | None:
+def number_of(attribute: dict[str, str] | None) -> float | None:
+    """A DynamoDB ``{"N": ...}`` as int or float; None when absent or not a number."""
     if not attribute or "N" not in attribute:
         return None
     value = float(attribute["N"])
@@ -146,7 +151,7 @@ def read_series(
     for item in reversed(rows):
         series.t.append(int(float(item[TIME_KEY]["N"])))
         for name in MEASUREMENTS:
-            series.values[name].append(_number(item.get(name)))
+            series.values[name].append(number_of(item.get(name)))
     return series
 
 
@@ -159,5 +164,5 @@ def latest_reading(dynamodb: Any, table: str, device: str) -> dict[str, Any] | N
         return None
     item = items[0]
     out: dict[str, Any] = {TIME_KEY: int(float(item[TIME_KEY]["N"]))}
-    out.update({name: _number(item.get(name)) for name in MEASUREMENTS})
+    out.update({name: number_of(item.get(name)) for name in MEASUREMENTS})
     return out
